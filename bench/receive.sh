@@ -32,6 +32,10 @@
 #                 dir, i.e. $TMPDIR or /tmp]; e.g. /dev/shm for tmpfs
 #   SERVER_THREADS  tm-receive -t and nginx worker_processes [2]
 #   COOLDOWN      seconds of pause between runs [2]
+#   IDLE_MAX, IDLE_WAIT  before each run, wait up to IDLE_WAIT seconds [120] for
+#                 the machine to be at most IDLE_MAX % busy [10] (a shared machine
+#                 running something else gives meaningless figures; such runs are
+#                 flagged)
 #   GOAL          target ratio tm-receive/nginx, req/s [0.7]
 #   KEEP          1: keep the temp dir and the logs [0]
 #
@@ -51,6 +55,8 @@ BODIES=${BODIES:-18k 100b}
 LOG_DIR_BASE=${LOG_DIR_BASE:-}
 SERVER_THREADS=${SERVER_THREADS:-2}
 COOLDOWN=${COOLDOWN:-2}
+IDLE_MAX=${IDLE_MAX:-10}
+IDLE_WAIT=${IDLE_WAIT:-120}
 GOAL=${GOAL:-0.7}
 KEEP=${KEEP:-0}
 WRK=${WRK:-wrk}
@@ -236,8 +242,31 @@ cpu_ticks() {  # utime+stime of the given processes (all their threads), in cloc
     awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%d\n", s }'
 }
 
-machine_cpu() {  # "busy total" jiffies over all cores, from /proc/stat
-  awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
+machine_cpu() {  # "busy total" clock ticks over all cores, from /proc/stat
+  # user nice system idle iowait irq softirq steal: busy leaves out idle, iowait and
+  # steal (time the hypervisor gave to someone else); guest time is inside user.
+  awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6 - $9, t; exit }' /proc/stat
+}
+
+busy_pct() {  # "busy total" before, after: percentage of all cores busy
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f\n", (y[2] - x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }'
+}
+
+# The machine is shared: wait (up to IDLE_WAIT seconds) until it is quiet before
+# a run, so that someone else's load does not end up in the figures. Sets
+# PRE_BUSY to the last one-second sample.
+PRE_BUSY=0
+wait_idle() {
+  local start=$SECONDS a b
+  while :; do
+    a=$(machine_cpu); sleep 1; b=$(machine_cpu)
+    PRE_BUSY=$(busy_pct "$a" "$b")
+    ((PRE_BUSY <= IDLE_MAX)) && return 0
+    if ((SECONDS - start >= IDLE_WAIT)); then
+      note "machine still ${PRE_BUSY}% busy before the run after ${IDLE_WAIT}s: figures will be disturbed"
+      return 0
+    fi
+  done
 }
 
 # user+sys of this shell's reaped children, ms (bash `times`, 2nd line). `times`
@@ -332,6 +361,7 @@ RESULTS=$WORK/results.tsv
 printf 'body\ttarget\tround\treq_s\tp99_us\trequests\tstatus\ttimeout\tconnect\tread\twrite\tsrv_cpu_us_req\twrk_cpu_us_req\tbusy_pct\tother_cpu_us_req\tstored\tok2xx\tunanswered\tlost\n' > "$RESULTS"
 LOST_TOTAL=0
 PROBLEMS=0
+NOISY=0
 RUN=0
 
 run_one() {  # body target round
@@ -347,6 +377,7 @@ run_one() {  # body target round
     mapfile -t pids < <(nginx_pids)
   fi
   sync
+  wait_idle
   local srv0 m0 w0 srv1 m1 w1 out=$WORK/wrk-$body-$target-r$round.out
   srv0=$(cpu_ticks "${pids[@]}")
   m0=$(machine_cpu)
@@ -381,7 +412,7 @@ run_one() {  # body target round
   req_s=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.1f", r / (d / 1e6) }')
   srv_us=$(awk -v a="$srv0" -v b="$srv1" -v r="$requests" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", r ? (b - a) * 1e6 / hz / r : 0 }')
   wrk_us=$(awk -v a="$w0" -v b="$w1" -v r="$requests" 'BEGIN { printf "%.1f", r ? (b - a) * 1e3 / r : 0 }')
-  busy=$(awk -v a="$m0" -v b="$m1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", (y[2] - x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }')
+  busy=$(busy_pct "$m0" "$m1")
   # The machine's busy time not charged to the server or to wrk: interrupts and
   # softirqs not run on their behalf, kernel threads (page-cache writeback), this script.
   other_us=$(awk -v a="$m0" -v b="$m1" -v s="$srv_us" -v w="$wrk_us" -v r="$requests" -v hz="$CLK_TCK" \
@@ -428,6 +459,7 @@ run_one() {  # body target round
   local errs=""
   ((status == 0)) || errs+=" non-2xx $status"
   ((timeout + connect + read + write == 0)) || errs+=" socket errors: connect $connect read $read write $write timeout $timeout"
+  ((PRE_BUSY <= IDLE_MAX)) || { errs+=" machine ${PRE_BUSY}% busy before the run"; NOISY=$((NOISY + 1)); }
   printf '  round %d %-4s %-10s %9.1f req/s  p99 %7.2f ms  server %6.1f CPU-us/req  wrk %5.1f CPU-us/req  machine %3s%% busy, other %5.1f CPU-us/req%s%s\n' \
     "$round" "$body" "$target" "$req_s" "$(awk -v u="$p99_us" 'BEGIN { print u / 1000 }')" "$srv_us" "$wrk_us" "$busy" "$other_us" \
     "${errs:+ [$errs ]}" "${check:+  | $check}"
@@ -447,7 +479,8 @@ sum_column() { col_values "$@" | awk '{ s += $1 } END { printf "%d\n", s }'; }
 
 echo "tm-receive vs nginx, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "  machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
-echo "  tm-receive: $TM_BIN ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- lib tools 2>/dev/null || echo ', lib/tools modified')), -t $SERVER_THREADS"
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$TM_BIN")/CMakeCache.txt" 2>/dev/null || true)
+echo "  tm-receive: $TM_BIN, -t $SERVER_THREADS (built $(date -u -r "$TM_BIN" +%Y-%m-%dT%H:%M:%SZ)${build_type:+, $build_type}, sha256 $(sha256sum < "$TM_BIN" | cut -c1-12); source at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- lib tools 2>/dev/null || echo ' + local changes in lib/ or tools/'))"
 echo "  nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes $SERVER_THREADS; wrk: $("$WRK" -v 2>&1 | awk 'NR == 1 { print $2 }')"
 echo "  load: wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --timeout $WRK_TIMEOUT --latency, keep-alive, $ROUNDS round(s) per body"
 echo "  log dir: $LOGS ($(df -T "$LOGS" | awk 'NR == 2 { print $2 " on " $1 ", mounted on " $7 }'))"
@@ -517,5 +550,6 @@ else
   echo "  no answered submission missing from the raw logs"
 fi
 ((PROBLEMS == 0)) || echo "  $PROBLEMS problem(s) reported above"
+((NOISY == 0)) || echo "  $NOISY run(s) started on a machine busy with something else: their figures are disturbed"
 if [[ $KEEP == 1 ]]; then echo "  per-run figures: $RESULTS"; fi
 ((LOST_TOTAL == 0 && PROBLEMS == 0)) || exit 1
