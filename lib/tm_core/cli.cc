@@ -1,5 +1,6 @@
 #include "tm_core/cli.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -17,7 +18,12 @@ void Configure(CLI::App& app) {
                        "Print the version and exit");
   app.set_help_flag("-h,--help", "Print this help and exit");
   app.failure_message([](const CLI::App* a, const CLI::Error& e) {
-    return a->get_name() + ": " + e.what() + "\nTry '" + a->get_name() +
+    std::string what = e.what();
+    // CLI11 capitalises its sentences; our messages are lowercase (GNU style).
+    if (what.size() > 1 && std::isupper(static_cast<unsigned char>(what[0])) &&
+        std::islower(static_cast<unsigned char>(what[1])))
+      what[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(what[0])));
+    return a->get_name() + ": " + what + "\nTry '" + a->get_name() +
            " --help' for more information.\n";
   });
 }
@@ -47,6 +53,9 @@ namespace {
 // Parses "<number>[unit]" where unit is a key of `units` (the empty unit too).
 template <typename Units>
 bool ParseWithUnit(const std::string& text, const Units& units, double& out) {
+  // Plain decimal numbers only: stod would also take "inf", "1e3" and "0x10".
+  size_t digits = text.find_first_not_of("0123456789.");
+  if (digits == 0) return false;
   size_t used = 0;
   double value = 0;
   try {
@@ -54,6 +63,7 @@ bool ParseWithUnit(const std::string& text, const Units& units, double& out) {
   } catch (const std::exception&) {
     return false;
   }
+  if (used != (digits == std::string::npos ? text.size() : digits)) return false;
   std::string unit = text.substr(used);
   for (const auto& [name, factor] : units) {
     if (unit == name && value >= 0) {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdarg>
 #include <cstring>
 #include <strings.h>
@@ -54,6 +55,11 @@ unsigned ServerThreads(const ReceiveOptions& o) {
   return std::max(1u, o.threads ? o.threads : std::thread::hardware_concurrency());
 }
 
+// MHD counts whole seconds and takes 0 for "never": round up, cap at a day.
+unsigned ConnectionTimeout(const ReceiveOptions& o) {
+  return static_cast<unsigned>(std::ceil(std::clamp(o.connection_timeout, 1.0, 86400.0)));
+}
+
 class Receiver {
  public:
   Receiver(const ReceiveOptions& options, Diagnostics& diag)
@@ -88,6 +94,7 @@ class Receiver {
     lo.max_idle = o.max_log_age;
     lo.max_span = o.max_log_span;
     lo.fsync = o.fsync;
+    lo.fsync_interval = o.fsync_interval;
     lo.lanes = ServerThreads(o);
     return lo;
   }
@@ -188,9 +195,10 @@ bool Receiver::Start() {
       flags, options_.port, nullptr, nullptr, &Receiver::OnRequest, this,  //
       MHD_OPTION_EXTERNAL_LOGGER, &Receiver::OnMhdError, this,              //
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),            //
-      MHD_OPTION_THREAD_POOL_SIZE, ServerThreads(options_),                   //
+      // A pool of one is MHD's plain internal thread (it warns if asked for one).
+      MHD_OPTION_THREAD_POOL_SIZE, ServerThreads(options_) > 1 ? ServerThreads(options_) : 0u,
       MHD_OPTION_CONNECTION_LIMIT, options_.max_connections,                //
-      MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.connection_timeout),
+      MHD_OPTION_CONNECTION_TIMEOUT, ConnectionTimeout(options_),
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,                           //
       MHD_OPTION_CONNECTION_MEMORY_INCREMENT, memory / 2,                   //
       MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,                                //
@@ -238,7 +246,7 @@ MHD_Result Receiver::OnRequest(void* cls, MHD_Connection* conn, const char* url,
   if (*upload_data_size > 0) {
     if (req->receiving && !req->too_large) {
       size_t body = req->record.size() - req->body_offset;
-      if (body + *upload_data_size > self->options_.max_body_size) {
+      if (body + *upload_data_size > std::min<uint64_t>(self->options_.max_body_size, UINT32_MAX)) {
         // A chunked body that outgrew the limit. MHD cannot answer before the
         // upload ends, so the rest is read and thrown away.
         req->too_large = true;
@@ -465,7 +473,7 @@ void Receive(const ReceiveOptions& options, Diagnostics& diag) {
   Receiver receiver(options, diag);
   if (receiver.Start()) {
     double tick = options.fsync == FsyncPolicy::kInterval
-                      ? std::clamp(options.fsync_interval, 0.01, 1.0)
+                      ? std::clamp(options.fsync_interval, 0.01, 0.25)
                       : 0.25;
     timespec timeout{static_cast<time_t>(tick), static_cast<long>((tick - int(tick)) * 1e9)};
     for (;;) {

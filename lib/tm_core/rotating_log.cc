@@ -44,6 +44,7 @@ struct RotatingLog::File {
   uint64_t first_ms = 0;
   uint64_t last_ms = 0;
   bool dirty = false;  // written since the last sync
+  uint64_t synced_ms = 0;
   ~File() {
     if (fd >= 0) ::close(fd);
   }
@@ -114,6 +115,9 @@ Status RotatingLog::OpenLocked(Lane& lane, uint64_t now_ms) {
   }
   if (file->fd < 0) return Status::IoError(file->path, EEXIST);
   file->first_ms = now_ms;
+  file->synced_ms = now_ms;
+  // The new name must survive a crash as surely as the records in it.
+  if (options_.fsync != FsyncPolicy::kNone) SyncDir(options_.dir);
   lane.current = std::move(file);
   return Status::Ok();
 }
@@ -193,9 +197,11 @@ void RotatingLog::Tick(uint64_t now_ms) {
       RotateLocked(*lane, Cause::kIdle);
     } else if (now_ms >= f.first_ms + static_cast<uint64_t>(options_.max_span * 1000)) {
       RotateLocked(*lane, Cause::kSpan);
-    } else if (options_.fsync == FsyncPolicy::kInterval && f.dirty) {
+    } else if (options_.fsync == FsyncPolicy::kInterval && f.dirty &&
+               now_ms >= f.synced_ms + static_cast<uint64_t>(options_.fsync_interval * 1000)) {
       if (::fdatasync(f.fd) != 0) on_error_(Status::IoError("sync " + f.path, errno));
       f.dirty = false;
+      f.synced_ms = now_ms;
     }
   }
 }
@@ -213,14 +219,19 @@ Status RotatingLog::Finish() {
 
 std::vector<std::string> RotatingLog::RecoverOrphans() {
   std::vector<std::string> recovered;
-  std::string prefix = Prefix();
+  // Either version: the dead process may have run with other flags.
+  const std::string prefixes[] = {options_.base_name + ".v1." + options_.host + ".",
+                                  options_.base_name + ".v2." + options_.host + "."};
   DIR* dir = ::opendir(options_.dir.c_str());
   if (!dir) return recovered;
   while (dirent* entry = ::readdir(dir)) {
     std::string_view name = entry->d_name;
-    if (!name.starts_with(prefix)) continue;
+    const std::string* prefix = nullptr;
+    for (const auto& p : prefixes)
+      if (name.starts_with(p)) prefix = &p;
+    if (!prefix) continue;
     // The rest is "<pid>.<ms>" exactly; anything else (".finished") is not ours.
-    std::string_view rest = name.substr(prefix.size());
+    std::string_view rest = name.substr(prefix->size());
     size_t dot = rest.find('.');
     if (dot == std::string_view::npos || !AllDigits(rest.substr(0, dot)) ||
         !AllDigits(rest.substr(dot + 1)))

@@ -44,6 +44,7 @@ struct RotatingLogOptions {
   double max_idle = 300;   // seconds without a record
   double max_span = 3600;  // seconds since the log's first record
   FsyncPolicy fsync = FsyncPolicy::kNone;
+  double fsync_interval = 1;  // seconds between syncs under FsyncPolicy::kInterval
   std::string host;        // empty: gethostname()
   unsigned lanes = 1;      // logs written at once, one per writing thread
 };
@@ -63,7 +64,7 @@ class RotatingLog {
   Status Append(std::string_view record, uint64_t now_ms);
 
   // Finishes the current log if it is idle or old enough; syncs it under
-  // FsyncPolicy::kInterval. Call about once a second.
+  // FsyncPolicy::kInterval once fsync_interval has passed. Call at least that often.
   void Tick(uint64_t now_ms);
 
   // Finishes the current log, if any. Later records start a new one.

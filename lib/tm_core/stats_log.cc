@@ -35,7 +35,8 @@ Status StatsLog::Flush() {
 
 Status StatsLog::Reopen() {
   std::lock_guard lock(mu_);
-  if (!file_ || file_ == stdout) return Status::Ok();
+  // A failed reopen leaves file_ null: the next SIGHUP tries again.
+  if (path_.empty() || path_ == "-") return Status::Ok();
   Status closed = CloseLocked();
   file_ = std::fopen(path_.c_str(), "ae");
   if (!file_) return Status::IoError(path_, errno);

@@ -30,6 +30,9 @@ TEST_CASE("Sizes take binary and decimal suffixes", "[cli]") {
   CHECK(size == 17);
   CHECK(Parse(app, {"--size", "12 parsecs"}) != 0);
   CHECK(Parse(app, {"--size", "-5"}) != 0);
+  CHECK(Parse(app, {"--size", "inf"}) != 0);
+  CHECK(Parse(app, {"--size", "1e3"}) != 0);
+  CHECK(Parse(app, {"--size", "0x10"}) != 0);
 }
 
 TEST_CASE("Durations take s, ms, m and h", "[cli]") {

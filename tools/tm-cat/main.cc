@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "v1", "v2"}))
       ->capture_default_str();
   tm_core::cli::AddSizeOption(app, "--max-inflated-size", opts.max_inflated_size,
-                              "Largest inflated body shown (default 32MiB)");
+                              "Largest inflated body shown (32MiB)");
   tm_core::cli::Configure(app);
   return tm_core::cli::Main(app, argc, argv, [&](tm_core::Diagnostics& diag) {
     opts.version = format == "v1"   ? tm_core::RawLogVersion::kV1
