@@ -151,12 +151,17 @@ TEST_CASE("Logs left by a dead process of this host are finished, others are lef
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);  // a pid that surely runs no more
   const std::string dead = "telemetry.log.v1.testhost." + std::to_string(child) + ".123";
+  // Written with --include-ip by the dead process, recovered by a v1 one.
+  const std::string dead_v2 = "telemetry.log.v2.testhost." + std::to_string(child) + ".124";
   const std::string alive = "telemetry.log.v1.testhost.1.456";  // init is alive
   const std::string other_host = "telemetry.log.v1.otherhost." + std::to_string(child) + ".789";
-  for (const auto& n : {dead, alive, other_host}) std::ofstream(dir.path() + "/" + n) << "x";
+  for (const auto& n : {dead, dead_v2, alive, other_host}) std::ofstream(dir.path() + "/" + n) << "x";
   RotatingLog log(Options(dir.path()), OnError);
-  CHECK(log.RecoverOrphans() == std::vector<std::string>{dead});
-  CHECK(Names(dir.path()) == std::vector<std::string>{other_host, alive, dead + ".finished"});
+  auto recovered = log.RecoverOrphans();
+  std::sort(recovered.begin(), recovered.end());
+  CHECK(recovered == std::vector<std::string>{dead, dead_v2});
+  CHECK(Names(dir.path()) == std::vector<std::string>{other_host, alive, dead + ".finished",
+                                                      dead_v2 + ".finished"});
 }
 
 }  // namespace
