@@ -42,7 +42,7 @@
 #
 # Example: DURATION=10s ROUNDS=3 bench/receive.sh
 #          LOG_DIR_BASE=/dev/shm bench/receive.sh
-set -euo pipefail
+set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TM_BIN=${TM_BIN:-$ROOT/build/tm-receive}
@@ -120,6 +120,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap 'note "failed (status $?) at line $LINENO: $BASH_COMMAND"' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -277,7 +278,7 @@ wait_idle() {
 # child that ran and was reaped in between still shows in its parent). Another
 # benchmark or a compiler on the same cores shows here.
 foreign_ticks() {
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v me=$$ '{
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v me=$$ '{
       pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
       ppid[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15]
     }

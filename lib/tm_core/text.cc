@@ -42,52 +42,15 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = Utf8SequenceLength(s, i);
-      if (n == 0) {
-        out->append("\\ufffd");
-        i += 1;
-      } else {
-        out->append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out->push_back('"');
-}
+namespace {
 
-void AppendEscapedLine(std::string_view s, std::string* out) {
+enum class Escaping { kJson, kLine };
+
+// The one escaping loop behind AppendJsonString and AppendEscapedLine: they
+// differ only in quotes and in how a byte that cannot be shown is written.
+void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
+  const bool json = style == Escaping::kJson;
+  char buf[8];
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t n = c >= 0x80 ? Utf8SequenceLength(s, i) : 1;
@@ -96,30 +59,48 @@ void AppendEscapedLine(std::string_view s, std::string* out) {
       i += n;
       continue;
     }
+    ++i;
     switch (c) {
       case '\\':
         out->append("\\\\");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
+        continue;
       case '\n':
         out->append("\\n");
-        break;
+        continue;
       case '\r':
         out->append("\\r");
-        break;
-      default:
-        if (c < 0x20 || c >= 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+        continue;
+      case '\t':
+        out->append("\\t");
+        continue;
+      case '"':
+        out->append(json ? "\\\"" : "\"");
+        continue;
     }
-    ++i;
+    if (c >= 0x20 && c < 0x7f) {
+      out->push_back(static_cast<char>(c));
+    } else if (!json) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out->append(buf);
+    } else if (c >= 0x80) {
+      out->append("\\ufffd");  // not UTF-8: JSON cannot carry the byte itself
+    } else {
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out->append(buf);
+    }
   }
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  AppendEscaped(s, Escaping::kJson, out);
+  out->push_back('"');
+}
+
+void AppendEscapedLine(std::string_view s, std::string* out) {
+  AppendEscaped(s, Escaping::kLine, out);
 }
 
 }  // namespace tm_core

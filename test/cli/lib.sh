@@ -71,3 +71,19 @@ stored_records() {
   "$TM_BIN/tm-cat" -b $logs 2> "$T/cat.err"
   [ ! -s "$T/cat.err" ] || { cat "$T/cat.err" >&2; fail "tm-cat reported damage"; }
 }
+
+# built_tools: sets tools=(every tm-* executable of the build); fails if one of
+# the suite's tools is missing, so a build that lost one does not pass quietly.
+# Also sets up problem(), for tests that list every problem before failing.
+built_tools() {
+  tools=()
+  local exe tool
+  for exe in "$TM_BIN"/tm-*; do
+    if [ -f "$exe" ] && [ -x "$exe" ]; then tools+=("$(basename "$exe")"); fi
+  done
+  for tool in tm-cat tm-receive; do
+    case " ${tools[*]:-} " in *" $tool "*) ;; *) fail "$tool not built in $TM_BIN" ;; esac
+  done
+  problems=0
+}
+problem() { echo "FAIL: $*" >&2; problems=$((problems + 1)); }

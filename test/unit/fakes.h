@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,5 +89,26 @@ inline std::string SharedTestData(const std::string& relative) {
   std::filesystem::path p = base / relative;
   return std::filesystem::exists(p) ? p.string() : std::string();
 }
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace tm_core::test
+
+// Declares `var` as the path of a file of ../shared/testdata, or skips the
+// test visibly (ctest's SKIP_REGULAR_EXPRESSION) when the folder is absent.
+#define TM_SHARED_FILE_OR_SKIP(var, relative)              \
+  const std::string var = ::tm_core::test::SharedTestData(relative); \
+  if (var.empty()) {                                       \
+    WARN("SKIPPED: ../shared/testdata is absent");         \
+    SUCCEED();                                             \
+    return;                                                \
+  }
+
+namespace tm_core::test {
 
 }  // namespace tm_core::test

@@ -75,17 +75,9 @@ TEST_CASE("A body of exactly the cap inflates", "[gzip]") {
 }
 
 TEST_CASE("The shared gzip'd text inflates", "[gzip][shared]") {
-  std::string path = test::SharedTestData("peer/test/test.txt.gz");
-  if (path.empty()) {
-    WARN("SKIPPED: ../shared/testdata is absent");
-    SUCCEED();
-    return;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  TM_SHARED_FILE_OR_SKIP(path, "peer/test/test.txt.gz");
   std::string out;
-  REQUIRE(InflateGzip(ss.str(), 1 << 20, &out).ok());
+  REQUIRE(InflateGzip(test::ReadFile(path), 1 << 20, &out).ok());
   CHECK_FALSE(out.empty());
 }
 

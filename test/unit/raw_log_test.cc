@@ -230,23 +230,11 @@ TEST_CASE("A read error ends the stream with a failed status", "[raw_log]") {
   CHECK_FALSE(reader.Next(&r));
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST_CASE("The old server's real log reads as one v1 Firefox 23 submission", "[raw_log][shared]") {
-  std::string path = test::SharedTestData("peer/process_incoming/worker/common/test/data/telemetry1.log");
-  if (path.empty()) {
-    WARN("SKIPPED: ../shared/testdata is absent");
-    SUCCEED();
-    return;
-  }
+  TM_SHARED_FILE_OR_SKIP(path, "peer/process_incoming/worker/common/test/data/telemetry1.log");
   CollectingReporter reporter;
   RawLogVersion detected;
-  auto got = ReadAll(ReadFile(path), RawLogVersion::kUnknown, 4096, &reporter, &detected);
+  auto got = ReadAll(test::ReadFile(path), RawLogVersion::kUnknown, 4096, &reporter, &detected);
   CHECK(detected == RawLogVersion::kV1);
   REQUIRE(got.size() == 1);
   CHECK(got[0].path ==
@@ -262,14 +250,9 @@ TEST_CASE("The old server's real log reads as one v1 Firefox 23 submission", "[r
 
 TEST_CASE("The old server's unicode log reads as two records, gzip'd and plain",
           "[raw_log][shared]") {
-  std::string path = test::SharedTestData("peer/test/unicode.v1.packed");
-  if (path.empty()) {
-    WARN("SKIPPED: ../shared/testdata is absent");
-    SUCCEED();
-    return;
-  }
+  TM_SHARED_FILE_OR_SKIP(path, "peer/test/unicode.v1.packed");
   CollectingReporter reporter;
-  auto got = ReadAll(ReadFile(path), RawLogVersion::kUnknown, 4096, &reporter);
+  auto got = ReadAll(test::ReadFile(path), RawLogVersion::kUnknown, 4096, &reporter);
   REQUIRE(got.size() == 2);
   std::string first;
   REQUIRE(InflateGzip(got[0].body, kDefaultMaxInflatedSize, &first).ok());

@@ -31,13 +31,6 @@ std::vector<std::string> Finished(const std::string& dir) {
   return out;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Record(const std::string& path, const std::string& body) {
   std::string out;
   REQUIRE(AppendRawRecord(RawLogVersion::kV1, {1000, "", path, body}, &out).ok());
@@ -68,7 +61,7 @@ TEST_CASE("No log exists until the first record, and Finish renames it whole", "
   REQUIRE(log.Finish().ok());
   auto finished = Finished(dir.path());
   REQUIRE(finished.size() == 1);
-  CHECK(Slurp(finished[0]) == a + b);
+  CHECK(test::ReadFile(finished[0]) == a + b);
   CHECK(log.rotations(RotatingLog::Cause::kShutdown) == 1);
   REQUIRE(log.Finish().ok());  // nothing more to finish
   CHECK(Names(dir.path()).size() == 1);
@@ -131,7 +124,7 @@ TEST_CASE("Concurrent writers on several lanes never interleave records", "[rota
   std::set<std::string> seen;
   for (const auto& f : Finished(dir.path())) {
     test::CollectingReporter reporter;
-    RawLogReader reader(test::StringSource::New(Slurp(f)), f, &reporter);
+    RawLogReader reader(test::StringSource::New(test::ReadFile(f)), f, &reporter);
     RawRecord r;
     while (reader.Next(&r)) {
       int t = std::stoi(std::string(r.path.substr(0, r.path.find('-'))));

@@ -6,20 +6,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 MAN_DIR=$TM_SOURCE/man
-REQUIRED_TOOLS="tm-cat tm-receive"
 # Sections that rule 27 asks of every page of a tool.
 REQUIRED_SECTIONS=("NAME" "SYNOPSIS" "DESCRIPTION" "OPTIONS" "EXIT STATUS" "EXAMPLES" "SEE ALSO")
 
-tools=()
-for exe in "$TM_BIN"/tm-*; do
-  if [ -f "$exe" ] && [ -x "$exe" ]; then tools+=("$(basename "$exe")"); fi
-done
-for tool in $REQUIRED_TOOLS; do
-  case " ${tools[*]:-} " in *" $tool "*) ;; *) fail "$tool not built in $TM_BIN" ;; esac
-done
-
-problems=0
-problem() { echo "FAIL: $*" >&2; problems=$((problems + 1)); }
+built_tools
 
 # documents TEXT OPTION: whether TEXT (a page's roff source without its
 # comment lines, so that a mention in a comment does not count) has OPTION as

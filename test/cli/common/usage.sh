@@ -7,19 +7,7 @@
 # soon as it is built. All problems are listed before the test fails.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-# Tools that must be there: a build that lost one should not pass quietly.
-REQUIRED_TOOLS="tm-cat tm-receive"
-
-tools=()
-for exe in "$TM_BIN"/tm-*; do
-  if [ -f "$exe" ] && [ -x "$exe" ]; then tools+=("$(basename "$exe")"); fi
-done
-for tool in $REQUIRED_TOOLS; do
-  case " ${tools[*]:-} " in *" $tool "*) ;; *) fail "$tool not built in $TM_BIN" ;; esac
-done
-
-problems=0
-problem() { echo "FAIL: $*" >&2; problems=$((problems + 1)); }
+built_tools
 
 # run TOOL ARGS...: runs the tool with no input and a time limit; sets rc and
 # leaves its output in $T/out and $T/err.

@@ -15,7 +15,7 @@ http_code --data-binary a "$URL/submit/telemetry/none" > /dev/null
 stop_receiver
 check_eq "forwarded addresses" "fwd 203.0.113.7
 long $(printf '9%.0s' $(seq 64))
-none 127.0.0.1" "$(stored_records | awk -F'\t' '{print $2, $3}')"
+none 127.0.0.1" "$(stored_records | awk -F'\t' '{print $2, $3}' | sort)"
 
 rm -rf "$T/logs"
 start_receiver
