@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <iterator>
 
 namespace tm_core {
 namespace {
@@ -123,22 +126,65 @@ Status RotatingLog::OpenLocked(Lane& lane, uint64_t now_ms) {
 }
 
 Status RotatingLog::Append(std::string_view record, uint64_t now_ms) {
+  return AppendBatch(std::span<const std::string_view>(&record, 1), now_ms, nullptr);
+}
+
+Status RotatingLog::AppendBatch(std::span<const std::string_view> records, uint64_t now_ms,
+                                size_t* stored) {
+  constexpr size_t kMaxIov = 1024;  // IOV_MAX on Linux
+  if (stored) *stored = 0;
   Lane& lane = LaneOfThisThread();
   std::lock_guard lock(lane.mu);
-  if (!lane.current) {
-    Status s = OpenLocked(lane, now_ms);
+  size_t done = 0;
+  while (done < records.size()) {
+    if (!lane.current) {
+      Status s = OpenLocked(lane, now_ms);
+      if (!s.ok()) {
+        write_errors_ += records.size() - done;
+        return s;
+      }
+    }
+    // As many records as one writev takes, up to the one that fills the log.
+    uint64_t size = lane.current->size;
+    size_t end = done;
+    size_t bytes = 0;
+    while (end < records.size() && end - done < kMaxIov &&
+           (end == done || size + bytes < options_.max_size))
+      bytes += records[end++].size();
+    Status s = WriteLocked(lane, records.subspan(done, end - done), bytes, now_ms);
     if (!s.ok()) {
-      write_errors_++;
+      write_errors_ += records.size() - done;
       return s;
     }
+    done = end;
+    if (stored) *stored = done;
   }
+  return Status::Ok();
+}
+
+Status RotatingLog::WriteLocked(Lane& lane, std::span<const std::string_view> records,
+                                size_t bytes, uint64_t now_ms) {
   File& f = *lane.current;
+  iovec iov[1024];
+  size_t count = std::min(records.size(), std::size(iov));
+  for (size_t i = 0; i < count; ++i)
+    iov[i] = {const_cast<char*>(records[i].data()), records[i].size()};
+  iovec* next = iov;  // first iovec not completely written
   size_t done = 0;
   int err = 0;
-  while (done < record.size()) {
-    ssize_t n = ::write(f.fd, record.data() + done, record.size() - done);
+  while (done < bytes) {
+    ssize_t n = ::writev(f.fd, next, static_cast<int>(iov + count - next));
     if (n > 0) {
       done += static_cast<size_t>(n);
+      // Step past what was written (short writes: a signal, a full disk).
+      for (size_t left = static_cast<size_t>(n); left > 0 && next < iov + count;) {
+        size_t take = std::min(left, next->iov_len);
+        next->iov_base = static_cast<char*>(next->iov_base) + take;
+        next->iov_len -= take;
+        left -= take;
+        if (next->iov_len == 0) ++next;
+      }
+      while (next < iov + count && next->iov_len == 0) ++next;
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else {
@@ -148,9 +194,8 @@ Status RotatingLog::Append(std::string_view record, uint64_t now_ms) {
   }
   if (err == 0 && options_.fsync == FsyncPolicy::kEvery && ::fdatasync(f.fd) != 0) err = errno;
   if (err != 0) {
-    write_errors_++;
     Status status = Status::IoError("write " + f.path, err);
-    // Take the partial record back out; if we cannot, finish the file as it is:
+    // Take the partial records back out; if we cannot, finish the file as it is:
     // its torn tail is skipped by readers, and no later record may follow it.
     if (done > 0 && ::ftruncate(f.fd, static_cast<off_t>(f.size)) != 0) {
       RotateLocked(lane, Cause::kWriteError);
@@ -161,7 +206,7 @@ Status RotatingLog::Append(std::string_view record, uint64_t now_ms) {
     }
     return status;
   }
-  f.size += record.size();
+  f.size += bytes;
   f.last_ms = now_ms;
   f.dirty = true;
   lane.size = f.size;

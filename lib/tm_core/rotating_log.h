@@ -7,13 +7,14 @@
 // only files a downstream tool may take, and always whole. No empty log is
 // ever created.
 //
-// Thread-safe: Append() writes each record with one write() under a lock, so
-// concurrent records never interleave. With `lanes` > 1 each thread writes its
-// own log (threads are spread over the lanes), so writers never wait for one
-// another; every lane's file is named and rotated like the only one. A failed write is cut off again with
-// ftruncate(), so the file never holds half a record; if even that fails the
-// file is finished as it is (a reader skips its torn tail) and the next record
-// starts a new one.
+// Thread-safe: Append() and AppendBatch() write whole records with one write()
+// or writev() under a lock, so concurrent records never interleave. With
+// `lanes` > 1 each thread writes its own log (threads are spread over the
+// lanes), so writers never wait for one another; every lane's file is named and
+// rotated like the only one. A failed write is cut off again with ftruncate(),
+// so the file never holds half a record; if even that fails the file is
+// finished as it is (a reader skips its torn tail) and the next record starts a
+// new one.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +65,15 @@ class RotatingLog {
   // is in the file (and synced, with FsyncPolicy::kEvery).
   Status Append(std::string_view record, uint64_t now_ms);
 
+  // Appends whole encoded records in order, with one writev() for as many as
+  // fit (IOV_MAX, and up to the record that fills the log: rotation happens
+  // between records as with Append). *stored (if not null) is set to the number
+  // of leading records that are in the file: all of them when OK; on an error
+  // the records from *stored on are not in any file (a failed write is cut back
+  // with ftruncate, as in Append).
+  Status AppendBatch(std::span<const std::string_view> records, uint64_t now_ms,
+                     size_t* stored);
+
   // Finishes the current log if it is idle or old enough; syncs it under
   // FsyncPolicy::kInterval once fsync_interval has passed. Call at least that often.
   void Tick(uint64_t now_ms);
@@ -85,6 +96,9 @@ class RotatingLog {
   struct Lane;
   Lane& LaneOfThisThread();
   Status OpenLocked(Lane& lane, uint64_t now_ms);
+  // Writes `records` (`bytes` in all) to the lane's open file: all or none.
+  Status WriteLocked(Lane& lane, std::span<const std::string_view> records, size_t bytes,
+                     uint64_t now_ms);
   bool RotateLocked(Lane& lane, Cause cause);  // false: the rename failed
   std::string Prefix() const;  // "<base>.<version>.<host>."
   uint64_t NextNameMs(uint64_t now_ms);

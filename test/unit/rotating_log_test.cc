@@ -159,3 +159,31 @@ TEST_CASE("Logs left by a dead process of this host are finished, others are lef
 
 }  // namespace
 }  // namespace tm_core
+
+namespace tm_core {
+namespace {
+
+TEST_CASE("A batch is written in order and split where a log fills up", "[rotating_log]") {
+  test::TempDir dir;
+  auto options = Options(dir.path());
+  std::vector<std::string> records;
+  for (int i = 0; i < 10; ++i) records.push_back(Record("id-" + std::to_string(i), "body"));
+  options.max_size = records[0].size() * 4;
+  RotatingLog log(options, OnError);
+  std::vector<std::string_view> views(records.begin(), records.end());
+  size_t stored = 0;
+  REQUIRE(log.AppendBatch(views, 1000, &stored).ok());
+  CHECK(stored == 10);
+  REQUIRE(log.Finish().ok());
+  auto finished = Finished(dir.path());
+  REQUIRE(finished.size() == 3);  // 4 + 4 + 2 records: rotation only between records
+  std::string all;
+  for (const auto& f : finished) all += test::ReadFile(f);
+  std::string expected;
+  for (const auto& r : records) expected += r;
+  CHECK(all == expected);
+  CHECK(test::ReadFile(finished[0]).size() == records[0].size() * 4);
+}
+
+}  // namespace
+}  // namespace tm_core
