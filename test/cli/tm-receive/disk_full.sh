@@ -21,4 +21,20 @@ check_contains "write errors counted" "tm_receive_requests_total{outcome=\"write
 grep -q "No space left on device" "$T/receiver.err" || fail "the full disk was not reported"
 stop_receiver
 check_eq "every 200 stored, nothing torn" "$ok" "$(stored_records "$T/small" | wc -l)"
-echo "$ok stored, $full refused with 503, logs whole"
+
+# Again with 8 clients at once, so that records fail together in one batch.
+mkdir -p "$T/small2"
+mount -t tmpfs -o size=1m tmpfs "$T/small2"
+MOUNTS+=("$T/small2")
+LOG_DIR=$T/small2 start_receiver --threads 2
+for c in $(seq 8); do
+  (for i in $(seq 8); do http_code --data-binary @"$T/body" "$URL/submit/telemetry/c$c-$i"; echo; done > "$T/codes-$c") &
+done
+wait $(jobs -p | grep -v "^$RECEIVER_PID$")
+ok2=$(cat "$T"/codes-* | grep -c '^200$' || true)
+other=$(cat "$T"/codes-* | grep -v '^200$' | grep -vc '^503$' || true)
+check_eq "only 200 and 503" 0 "$other"
+[ "$ok2" -gt 0 ] && [ "$ok2" -lt 64 ] || fail "expected some of 64 stored, got $ok2"
+stop_receiver
+check_eq "concurrent: every 200 stored, nothing torn" "$ok2" "$(stored_records "$T/small2" | wc -l)"
+echo "$ok stored, $full refused with 503; concurrently $ok2 of 64 stored; logs whole"
