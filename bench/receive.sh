@@ -21,7 +21,9 @@
 #
 # Environment (defaults in brackets):
 #   TM_BIN        tm-receive binary [<repo>/build/tm-receive]; tm-cat is taken
-#                 from the same directory (or TM_CAT)
+#                 from the same directory, or from TM_CAT. Both are copied first,
+#                 so that a rebuild during the benchmark changes nothing.
+#   WRK, NGINX    the wrk and nginx commands [wrk, nginx]
 #   DURATION      wrk duration per run [10s]
 #   ROUNDS        rounds per body [3]
 #   WRK_THREADS   wrk threads [2]
@@ -30,13 +32,16 @@
 #   BODIES        bodies to run ["18k 100b"]
 #   LOG_DIR_BASE  directory under which tm-receive's log dirs are made [the temp
 #                 dir, i.e. $TMPDIR or /tmp]; e.g. /dev/shm for tmpfs
-#   SERVER_THREADS  tm-receive -t and nginx worker_processes [2]
+#   SERVER_THREADS  tm-receive -t and nginx worker_processes [2]: the same
+#                 number of server threads for both
 #   COOLDOWN      seconds of pause between runs [2]
-#   IDLE_MAX, IDLE_WAIT  before each run, wait up to IDLE_WAIT seconds [120] for
-#                 the machine to be at most IDLE_MAX % busy [10] (a shared machine
-#                 running something else gives meaningless figures); a run during
-#                 which other processes used more than IDLE_MAX % of the machine is
-#                 run again, up to RETRIES times in all [3], the last one kept but flagged
+#   IDLE_MAX, IDLE_WAIT, RETRIES  a shared machine running something else
+#                 gives meaningless figures. Before each run, wait up to IDLE_WAIT
+#                 seconds [120] for the machine to be at most IDLE_MAX % busy [10];
+#                 a run during which processes outside this script used more than
+#                 IDLE_MAX % of the machine, or the hypervisor took more than that
+#                 (steal time), is run again, up to RETRIES runs in all
+#                 [3]; the last one is kept, flagged.
 #   GOAL          target ratio tm-receive/nginx, req/s [0.7]
 #   KEEP          1: keep the temp dir and the logs [0]
 #
@@ -131,6 +136,14 @@ if [[ -n $LOG_DIR_BASE ]]; then
 else
   LOGS=$(mktemp -d "$WORK/logs.XXXXXX")
 fi
+
+# Others may rebuild the tree while this runs: measure one copy of the binaries.
+mkdir "$WORK/bin"
+cp "$TM_BIN" "$WORK/bin/tm-receive"
+cp "$TM_CAT" "$WORK/bin/tm-cat"
+TM_BIN_SOURCE=$TM_BIN
+TM_BIN=$WORK/bin/tm-receive
+TM_CAT=$WORK/bin/tm-cat
 
 # --- bodies -----------------------------------------------------------------------
 
@@ -246,15 +259,17 @@ cpu_ticks() {  # utime+stime of the given processes (all their threads), in cloc
     awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%d\n", s }'
 }
 
-machine_cpu() {  # "busy total" clock ticks over all cores, from /proc/stat
+machine_cpu() {  # "busy total steal iowait" clock ticks over all cores, from /proc/stat
   # user nice system idle iowait irq softirq steal: busy leaves out idle, iowait and
   # steal (time the hypervisor gave to someone else); guest time is inside user.
-  awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6 - $9, t; exit }' /proc/stat
+  awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6 - $9, t, $9, $6; exit }' /proc/stat
 }
 
-busy_pct() {  # "busy total" before, after: percentage of all cores busy
-  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f\n", (y[2] - x[2]) ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0 }'
+share_pct() {  # "busy total steal iowait" before, after, field: that field's share of the total, %
+  awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f\n", (y[2] - x[2]) ? 100 * (y[f] - x[f]) / (y[2] - x[2]) : 0 }'
 }
+
+busy_pct() { share_pct "$1" "$2" 1; }  # percentage of all cores busy
 
 # The machine is shared: wait (up to IDLE_WAIT seconds) until it is quiet before
 # a run, so that someone else's load does not end up in the figures. Sets
@@ -264,7 +279,7 @@ wait_idle() {
   local start=$SECONDS a b
   while :; do
     a=$(machine_cpu); sleep 1; b=$(machine_cpu)
-    PRE_BUSY=$(busy_pct "$a" "$b")
+    PRE_BUSY=$(( $(busy_pct "$a" "$b") + $(share_pct "$a" "$b" 3) ))  # busy or stolen
     ((PRE_BUSY <= IDLE_MAX)) && return 0
     if ((SECONDS - start >= IDLE_WAIT)); then
       note "machine still ${PRE_BUSY}% busy before the run after ${IDLE_WAIT}s: figures will be disturbed"
@@ -274,27 +289,37 @@ wait_idle() {
 }
 
 # CPU ticks used so far by every process outside this script's process tree and
-# not a kernel thread ("pid ticks" lines; utime+stime+cutime+cstime, so that a
-# child that ran and was reaped in between still shows in its parent). Another
+# not a kernel thread ("pid ticks name" lines; utime+stime+cutime+cstime, so that
+# a child that ran and was reaped in between still shows in its parent). Another
 # benchmark or a compiler on the same cores shows here.
 foreign_ticks() {
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v me=$$ '{
-      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      ppid[pid] = f[2]; t[pid] = f[12] + f[13] + f[14] + f[15]
+      pid = $1 + 0; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
+      ppid[pid] = f[2] + 0; t[pid] = f[12] + f[13] + f[14] + f[15]
+      c = $0; sub(/^[0-9]+ \(/, "", c); sub(/\) [^)]*$/, "", c); gsub(/[ \t]/, "_", c); name[pid] = c
     }
     END {
       for (p in t) {
-        q = p; mine = 0
-        for (n = 0; n < 100 && q > 2; n++) { if (q == me) { mine = 1; break }; q = ppid[q] }
-        if (!mine && q != 2 && p != 2) print p, t[p]
+        q = p + 0; mine = 0   # numbers: array keys are strings, and "12" < "2"
+        for (n = 0; n < 100 && q > 2; n++) { if (q == me + 0) { mine = 1; break }; q = ppid[q] + 0 }
+        if (!mine && q != 2 && p + 0 != 2) print p, t[p], name[p]
       }
     }'
 }
 
+# "percent name": the share of all cores that foreign processes used between two
+# foreign_ticks snapshots, and the name of the one that used most. A process gone
+# in between was reaped by a foreign parent, whose cutime then took all its
+# ticks: its ticks from before are taken off again.
 foreign_pct() {  # foreign_ticks files before, after; "busy total" before, after
-  awk -v a="$3" -v b="$4" 'NR == FNR { t0[$1] = $2; next }
-    { d = $2 - (($1 in t0) ? t0[$1] : 0); if (d > 0) s += d }
-    END { split(a, x, " "); split(b, y, " "); printf "%.0f\n", (y[2] - x[2]) ? 100 * s / (y[2] - x[2]) : 0 }' "$1" "$2"
+  awk -v a="$3" -v b="$4" 'NR == FNR { t0[$1] = $2; n0[$1] = $3; next }
+    { d = $2 - ((($1 in t0) && n0[$1] == $3 && t0[$1] <= $2) ? t0[$1] : 0); s += d; seen[$1] = 1
+      if (d > top) { top = d; topname = $3 } }
+    END {
+      for (p in t0) if (!(p in seen)) s -= t0[p]
+      if (s < 0) s = 0
+      split(a, x, " "); split(b, y, " ")
+      printf "%.0f %s\n", (y[2] - x[2]) ? 100 * s / (y[2] - x[2]) : 0, top ? topname : "-" }' "$1" "$2"
 }
 
 # user+sys of this shell's reaped children, ms (bash `times`, 2nd line). `times`
@@ -386,7 +411,7 @@ start_tm() {  # log dir
 # --- one run ----------------------------------------------------------------------
 
 RESULTS=$WORK/results.tsv
-printf 'body\ttarget\tround\treq_s\tp99_us\trequests\tstatus\ttimeout\tconnect\tread\twrite\tsrv_cpu_us_req\twrk_cpu_us_req\tbusy_pct\tother_cpu_us_req\tstored\tok2xx\tunanswered\tlost\n' > "$RESULTS"
+printf 'body\ttarget\tround\treq_s\tp99_us\trequests\tstatus\ttimeout\tconnect\tread\twrite\tsrv_cpu_us_req\twrk_cpu_us_req\tbusy_pct\tsteal_pct\tiowait_pct\tother_cpu_us_req\tstored\tok2xx\tunanswered\tlost\n' > "$RESULTS"
 LOST_TOTAL=0
 PROBLEMS=0
 NOISY=0
@@ -443,20 +468,23 @@ run_one() {  # body target round final
   # (taken as not 2xx here, to be safe). connect/read/write errors are never in
   # `requests`: the connection broke before an answer was complete.
   local ok2xx=$((requests - status - timeout))
-  local req_s srv_us wrk_us busy other_us foreign
+  local req_s srv_us wrk_us busy other_us foreign foreign_top steal iowait
   req_s=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.1f", r / (d / 1e6) }')
   srv_us=$(awk -v a="$srv0" -v b="$srv1" -v r="$requests" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", r ? (b - a) * 1e6 / hz / r : 0 }')
   wrk_us=$(awk -v a="$w0" -v b="$w1" -v r="$requests" 'BEGIN { printf "%.1f", r ? (b - a) * 1e3 / r : 0 }')
   busy=$(busy_pct "$m0" "$m1")
-  foreign=$(foreign_pct "$WORK/foreign.0" "$WORK/foreign.1" "$m0" "$m1")
+  steal=$(share_pct "$m0" "$m1" 3)
+  iowait=$(share_pct "$m0" "$m1" 4)
+  read -r foreign foreign_top < <(foreign_pct "$WORK/foreign.0" "$WORK/foreign.1" "$m0" "$m1")
   # The machine's busy time not charged to the server, to wrk or to other
   # processes: interrupts and softirqs not run on their behalf, kernel threads
   # (page-cache writeback), this script.
   other_us=$(awk -v a="$m0" -v b="$m1" -v s="$srv_us" -v w="$wrk_us" -v f="$foreign" -v r="$requests" -v hz="$CLK_TCK" \
     'BEGIN { split(a, x, " "); split(b, y, " ");
              printf "%.1f", r ? ((y[1] - x[1]) - f / 100 * (y[2] - x[2])) * 1e6 / hz / r - s - w : 0 }')
+  # Time the hypervisor gave to other guests is as bad as a process of ours.
   DISTURBED=0
-  ((foreign <= IDLE_MAX)) || DISTURBED=1
+  ((foreign <= IDLE_MAX && steal <= IDLE_MAX)) || DISTURBED=1
 
   local stored="-" unanswered="-" lost="-" check=""
   if [[ $target == tm-receive ]]; then
@@ -499,23 +527,26 @@ run_one() {  # body target round final
   local errs=""
   ((status == 0)) || errs+=" non-2xx $status"
   ((timeout + connect + read + write == 0)) || errs+=" socket errors: connect $connect read $read write $write timeout $timeout"
+  local load=""
+  ((foreign <= IDLE_MAX)) || load="other processes used ${foreign}% of the machine (most: $foreign_top)"
+  ((steal <= IDLE_MAX)) || load+="${load:+, }the hypervisor took ${steal}% (steal)"
   if ((DISTURBED)); then
     if ((final)); then
-      errs+=" other processes used ${foreign}% of the machine: disturbed, kept"
+      errs+=" $load: disturbed, kept"
       NOISY=$((NOISY + 1))
     else
-      errs+=" other processes used ${foreign}% of the machine: disturbed, run again"
+      errs+=" $load: disturbed, run again"
       REDONE=$((REDONE + 1))
     fi
   fi
-  printf '  round %d %-4s %-10s %9.1f req/s  p99 %7.2f ms  server %5.1f CPU-us/req  wrk %5.1f CPU-us/req  machine %3s%% busy, other %5.1f CPU-us/req%s%s\n' \
-    "$round" "$body" "$target" "$req_s" "$(awk -v u="$p99_us" 'BEGIN { print u / 1000 }')" "$srv_us" "$wrk_us" "$busy" "$other_us" \
+  printf '  round %d %-4s %-10s %9.1f req/s  p99 %7.2f ms  server %5.1f CPU-us/req  wrk %5.1f CPU-us/req  machine %3s%% busy (steal %s%%, iowait %s%%), other %5.1f CPU-us/req%s%s\n' \
+    "$round" "$body" "$target" "$req_s" "$(awk -v u="$p99_us" 'BEGIN { print u / 1000 }')" "$srv_us" "$wrk_us" "$busy" "$steal" "$iowait" "$other_us" \
     "${errs:+ [$errs ]}" "${check:+  | $check}"
   sleep "$COOLDOWN"
   if ((DISTURBED && !final)); then return 0; fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
     "$body" "$target" "$round" "$req_s" "$p99_us" "$requests" "$status" "$timeout" "$connect" "$read" "$write" \
-    "$srv_us" "$wrk_us" "$busy" "$other_us" "$stored" "$ok2xx" "$unanswered" "$lost" >> "$RESULTS"
+    "$srv_us" "$wrk_us" "$busy" "$steal" "$iowait" "$other_us" "$stored" "$ok2xx" "$unanswered" "$lost" >> "$RESULTS"
 }
 
 # --- main -------------------------------------------------------------------------
@@ -528,9 +559,9 @@ sum_column() { col_values "$@" | awk '{ s += $1 } END { printf "%d\n", s }'; }
 
 echo "tm-receive vs nginx, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "  machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$TM_BIN")/CMakeCache.txt" 2>/dev/null || true)
-echo "  tm-receive: $TM_BIN, -t $SERVER_THREADS (built $(date -u -r "$TM_BIN" +%Y-%m-%dT%H:%M:%SZ)${build_type:+, $build_type}, sha256 $(sha256sum < "$TM_BIN" | cut -c1-12); source at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- lib tools 2>/dev/null || echo ' + local changes in lib/ or tools/'))"
-echo "  nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes $SERVER_THREADS; wrk: $("$WRK" -v 2>&1 | awk 'NR == 1 { print $2 }')"
+build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$TM_BIN_SOURCE")/CMakeCache.txt" 2>/dev/null || true)
+echo "  tm-receive: $TM_BIN_SOURCE, -t $SERVER_THREADS (built $(date -u -r "$TM_BIN_SOURCE" +%Y-%m-%dT%H:%M:%SZ)${build_type:+, $build_type}, sha256 $(sha256sum < "$TM_BIN" | cut -c1-12); source at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- lib tools 2>/dev/null || echo ' + local changes in lib/ or tools/'))"
+echo "  nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), worker_processes $SERVER_THREADS; wrk: $({ "$WRK" -v 2>&1 || true; } | awk 'NR == 1 { print $2 }')"
 echo "  load: wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION --timeout $WRK_TIMEOUT --latency, keep-alive, $ROUNDS round(s) per body"
 echo "  log dir: $LOGS ($(df -T "$LOGS" | awk 'NR == 2 { print $2 " on " $1 ", mounted on " $7 }'))"
 for b in $BODIES; do
@@ -604,7 +635,7 @@ else
   echo "  no answered submission missing from the raw logs"
 fi
 ((PROBLEMS == 0)) || echo "  $PROBLEMS problem(s) reported above"
-((REDONE == 0)) || echo "  $REDONE run(s) disturbed by other processes on the machine were run again"
-((NOISY == 0)) || echo "  $NOISY run(s) started on a machine busy with something else: their figures are disturbed"
+((REDONE == 0)) || echo "  $REDONE run(s) disturbed by other load (processes outside this script, or steal) were run again"
+((NOISY == 0)) || echo "  $NOISY run(s) kept although disturbed by other load (RETRIES exhausted): their figures are disturbed"
 if [[ $KEEP == 1 ]]; then echo "  per-run figures: $RESULTS"; fi
 ((LOST_TOTAL == 0 && PROBLEMS == 0)) || exit 1
