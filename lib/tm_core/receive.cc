@@ -209,12 +209,14 @@ bool Receiver::Start() {
   // request: 40 KiB holds a long path plus headers, and reads an 18 KB body with
   // its headers in one recv() (larger bodies take one more per 8 KiB or so).
   size_t memory = std::max<size_t>(40 << 10, options_.max_path_length + (30 << 10));
+  // A pool of one is MHD's plain internal thread (it warns if asked for one).
+  const unsigned threads = ServerThreads(options_);
+  const unsigned pool_size = threads > 1 ? threads : 0;
   daemon_ = MHD_start_daemon(
       flags, options_.port, nullptr, nullptr, &Receiver::OnRequest, this,  //
       MHD_OPTION_EXTERNAL_LOGGER, &Receiver::OnMhdError, this,              //
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),            //
-      // A pool of one is MHD's plain internal thread (it warns if asked for one).
-      MHD_OPTION_THREAD_POOL_SIZE, ServerThreads(options_) > 1 ? ServerThreads(options_) : 0u,
+      MHD_OPTION_THREAD_POOL_SIZE, pool_size,                               //
       MHD_OPTION_CONNECTION_LIMIT, options_.max_connections,                //
       MHD_OPTION_CONNECTION_TIMEOUT, ConnectionTimeout(options_),
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,                           //
@@ -504,12 +506,9 @@ void Receiver::ReopenStatsLog() {
 
 void Receiver::Summarize() {
   uint64_t stored = metrics_.count(Outcome::kStored);
-  uint64_t rejected = 0;
-  for (int i = 0; i < static_cast<int>(Outcome::kCount); ++i)
-    if (IsRejection(static_cast<Outcome>(i))) rejected += metrics_.count(static_cast<Outcome>(i));
   diag_.Note("stopped: " + std::to_string(stored) + " submissions stored (" +
              std::to_string(metrics_.bytes_stored.load()) + " bytes), " +
-             std::to_string(rejected) + " requests not stored");
+             std::to_string(metrics_.rejected()) + " requests not stored");
 }
 
 }  // namespace

@@ -24,6 +24,13 @@ bool IsRejection(Outcome outcome) {
   }
 }
 
+uint64_t ReceiveMetrics::rejected() const {
+  uint64_t sum = 0;
+  for (int i = 0; i < static_cast<int>(Outcome::kCount); ++i)
+    if (IsRejection(static_cast<Outcome>(i))) sum += count(static_cast<Outcome>(i));
+  return sum;
+}
+
 namespace {
 
 void Family(std::string* out, const char* name, const char* type, const char* help) {
@@ -55,14 +62,11 @@ std::string RenderMetrics(const ReceiveMetrics& m, const RotatingLog& log) {
     Sample(&out, std::string("tm_receive_requests_total{outcome=\"") + OutcomeName(o) + "\"}",
            m.count(o));
   }
-  uint64_t rejected = 0;
-  for (int i = 0; i < static_cast<int>(Outcome::kCount); ++i)
-    if (IsRejection(static_cast<Outcome>(i))) rejected += m.count(static_cast<Outcome>(i));
   Family(&out, "tm_receive_records_stored_total", "counter", "Submissions stored in raw logs.");
   Sample(&out, "tm_receive_records_stored_total", m.count(Outcome::kStored));
   Family(&out, "tm_receive_rejected_total", "counter",
          "Requests not stored: the sum of the rejecting outcomes.");
-  Sample(&out, "tm_receive_rejected_total", rejected);
+  Sample(&out, "tm_receive_rejected_total", m.rejected());
   Family(&out, "tm_receive_bytes_stored_total", "counter", "Raw-log bytes written.");
   Sample(&out, "tm_receive_bytes_stored_total", m.bytes_stored.load());
   Family(&out, "tm_receive_log_rotations_total", "counter", "Logs finished, by cause.");

@@ -38,6 +38,7 @@ struct ReceiveMetrics {
 
   void Count(Outcome outcome) { outcomes[static_cast<int>(outcome)]++; }
   uint64_t count(Outcome outcome) const { return outcomes[static_cast<int>(outcome)].load(); }
+  uint64_t rejected() const;  // the sum of the rejecting outcomes (IsRejection)
 };
 
 // The whole /metrics page.

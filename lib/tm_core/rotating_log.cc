@@ -10,12 +10,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <iterator>
 
 namespace tm_core {
 namespace {
 
 constexpr char kFinishedSuffix[] = ".finished";
+constexpr size_t kMaxIov = 1024;  // IOV_MAX on Linux: records per writev()
 
 std::string HostName() {
   char buf[HOST_NAME_MAX + 1] = {};
@@ -131,7 +131,6 @@ Status RotatingLog::Append(std::string_view record, uint64_t now_ms) {
 
 Status RotatingLog::AppendBatch(std::span<const std::string_view> records, uint64_t now_ms,
                                 size_t* stored) {
-  constexpr size_t kMaxIov = 1024;  // IOV_MAX on Linux
   if (stored) *stored = 0;
   Lane& lane = LaneOfThisThread();
   std::lock_guard lock(lane.mu);
@@ -165,8 +164,8 @@ Status RotatingLog::AppendBatch(std::span<const std::string_view> records, uint6
 Status RotatingLog::WriteLocked(Lane& lane, std::span<const std::string_view> records,
                                 size_t bytes, uint64_t now_ms) {
   File& f = *lane.current;
-  iovec iov[1024];
-  size_t count = std::min(records.size(), std::size(iov));
+  iovec iov[kMaxIov];
+  size_t count = std::min(records.size(), kMaxIov);
   for (size_t i = 0; i < count; ++i)
     iov[i] = {const_cast<char*>(records[i].data()), records[i].size()};
   iovec* next = iov;  // first iovec not completely written
@@ -184,7 +183,6 @@ Status RotatingLog::WriteLocked(Lane& lane, std::span<const std::string_view> re
         left -= take;
         if (next->iov_len == 0) ++next;
       }
-      while (next < iov + count && next->iov_len == 0) ++next;
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else {
