@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tm_core/status.h"
 
@@ -26,5 +27,40 @@ std::unique_ptr<ByteSource> OpenFileSource(const std::string& path, Status* stat
 
 // Reads from a file descriptor that the caller keeps owning.
 std::unique_ptr<ByteSource> NewFdSource(int fd);
+
+// Hands out `prefix` first, then the rest of `rest`: how a reader gets back
+// the bytes that were read to guess what kind of input this is.
+std::unique_ptr<ByteSource> NewPrefixedSource(std::string prefix, std::unique_ptr<ByteSource> rest);
+
+// A window over a ByteSource for the readers of record formats: bytes are read
+// in chunks into one reused buffer, looked at in place, and consumed from the
+// front. The buffer grows only to the largest `want` asked for.
+class ReadBuffer {
+ public:
+  ReadBuffer(std::unique_ptr<ByteSource> source, size_t chunk_size)
+      : source_(std::move(source)), chunk_size_(chunk_size) {}
+
+  // Makes at least `want` bytes available; false if the input ends first (then
+  // eof()) or a read fails (then status() is not OK). Views of data() taken
+  // before a Fill are invalid after it.
+  bool Fill(size_t want);
+
+  const char* data() const { return buf_.data() + begin_; }
+  size_t available() const { return end_ - begin_; }
+  void Consume(size_t n) { begin_ += n; }
+  uint64_t offset() const { return buf_offset_ + begin_; }  // of data() in the input
+  bool eof() const { return eof_; }
+  const Status& status() const { return status_; }
+
+ private:
+  std::unique_ptr<ByteSource> source_;
+  size_t chunk_size_;
+  Status status_;
+  std::vector<char> buf_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  uint64_t buf_offset_ = 0;  // input offset of buf_[0]
+  bool eof_ = false;
+};
 
 }  // namespace tm_core

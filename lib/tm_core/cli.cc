@@ -1,5 +1,7 @@
 #include "tm_core/cli.h"
 
+#include "tm_core/interrupt.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -36,11 +38,14 @@ int Main(CLI::App& app, int argc, char** argv, const std::function<void(Diagnost
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   Diagnostics diag(app.get_name());
+  CatchInterrupts();
   try {
     body(diag);
   } catch (const std::exception& e) {
     diag.Fail(Status::Internal(std::string("internal error: ") + e.what()));
   }
+  // The body has stopped and removed its partial output: die of the signal.
+  DieIfInterrupted();
   // A full disk or a closed pipe may only show when stdout is flushed and closed.
   if (std::fclose(stdout) != 0 && errno != EBADF) {
     diag.Fail("standard output", Status::IoError("", errno));

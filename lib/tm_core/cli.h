@@ -22,7 +22,9 @@ const char* Version();
 //   Try 'tm-x --help' for more information.
 void Configure(CLI::App& app);
 
-// Parses argv (usage errors -> 2, --help/--version -> 0), runs `body`, turns an
+// Parses argv (usage errors -> 2, --help/--version -> 0), runs `body` with
+// SIGINT/SIGTERM/SIGHUP caught (see interrupt.h: the body stops early, and the
+// process then dies of the signal), turns an
 // escaped exception (a bug, or bad_alloc) into a message, checks that standard
 // output was really written, and returns the exit status.
 int Main(CLI::App& app, int argc, char** argv, const std::function<void(Diagnostics&)>& body);

@@ -144,44 +144,19 @@ RawLogVersion DetectRawLogVersion(std::string_view head, bool head_is_whole_file
 
 RawLogReader::RawLogReader(std::unique_ptr<ByteSource> source, std::string name,
                            Reporter* reporter, Options options)
-    : source_(std::move(source)),
+    : in_(std::move(source), options.chunk_size),
       name_(std::move(name)),
       reporter_(reporter),
       options_(options),
       version_(options.version) {}
 
-bool RawLogReader::Fill(size_t want) {
-  if (available() >= want) return true;
-  if (eof_ || !status_.ok()) return false;
-  if (begin_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + begin_, available());
-    buf_offset_ += begin_;
-    end_ -= begin_;
-    begin_ = 0;
-  }
-  size_t capacity = std::max(want, options_.chunk_size);
-  if (buf_.size() < capacity) buf_.resize(capacity);
-  while (end_ < want) {
-    size_t room = std::min(buf_.size() - end_, options_.chunk_size);
-    size_t got = 0;
-    status_ = source_->Read(buf_.data() + end_, room, &got);
-    if (!status_.ok()) return false;
-    if (got == 0) {
-      eof_ = true;
-      return false;
-    }
-    end_ += got;
-  }
-  return true;
-}
-
 void RawLogReader::Skip(size_t n, const char* why) {
   if (pending_skip_bytes_ == 0) {
-    pending_skip_offset_ = buf_offset_ + begin_;
+    pending_skip_offset_ = in_.offset();
     pending_skip_why_ = why;
   }
   pending_skip_bytes_ += n;
-  begin_ += n;
+  in_.Consume(n);
 }
 
 void RawLogReader::FlushSkipped() {
@@ -195,41 +170,41 @@ void RawLogReader::FlushSkipped() {
 }
 
 bool RawLogReader::Detect() {
-  Fill(kDetectWindow);
-  if (!status_.ok()) return false;
-  version_ = DetectRawLogVersion({buf_.data() + begin_, available()}, eof_, name_);
+  in_.Fill(kDetectWindow);
+  if (!in_.status().ok()) return false;
+  version_ = DetectRawLogVersion({in_.data(), in_.available()}, in_.eof(), name_);
   if (version_ == RawLogVersion::kUnknown) version_ = RawLogVersion::kV1;
   return true;
 }
 
 bool RawLogReader::Next(RawRecord* record) {
-  if (!status_.ok()) return false;
+  if (!in_.status().ok()) return false;
   if (version_ == RawLogVersion::kUnknown && !Detect()) return false;
   const size_t hs = RawHeaderSize(version_);
   for (;;) {
-    if (!Fill(1)) break;
-    const char* p = buf_.data() + begin_;
+    if (!in_.Fill(1)) break;
+    const char* p = in_.data();
     if (*p != kRawRecordSeparator) {
-      const void* sep = std::memchr(p, kRawRecordSeparator, available());
-      Skip(sep ? static_cast<const char*>(sep) - p : available(), "not a record separator");
+      const void* sep = std::memchr(p, kRawRecordSeparator, in_.available());
+      Skip(sep ? static_cast<const char*>(sep) - p : in_.available(), "not a record separator");
       continue;
     }
-    if (!Fill(hs)) {
-      if (!status_.ok()) break;
-      Skip(available(), "record header cut short by the end of the input");
+    if (!in_.Fill(hs)) {
+      if (!in_.status().ok()) break;
+      Skip(in_.available(), "record header cut short by the end of the input");
       continue;
     }
-    Header h = DecodeHeader(version_, buf_.data() + begin_);
+    Header h = DecodeHeader(version_, in_.data());
     if (!PlausibleHeader(h, options_.max_body_size)) {
       Skip(1, "impossible record header (time or body length)");
       continue;
     }
-    if (!Fill(h.total())) {
-      if (!status_.ok()) break;
+    if (!in_.Fill(h.total())) {
+      if (!in_.status().ok()) break;
       Skip(1, "record cut short by the end of the input");
       continue;
     }
-    p = buf_.data() + begin_;
+    p = in_.data();
     std::string_view ip(p + hs, h.ip_len);
     std::string_view path(p + hs + h.ip_len, h.path_len);
     if (!PlausibleText(ip) || !PlausibleText(path)) {
@@ -241,8 +216,8 @@ bool RawLogReader::Next(RawRecord* record) {
     record->client_ip = ip;
     record->path = path;
     record->body = std::string_view(p + hs + h.ip_len + h.path_len, h.body_len);
-    record_offset_ = buf_offset_ + begin_;
-    begin_ += h.total();
+    record_offset_ = in_.offset();
+    in_.Consume(h.total());
     ++records_;
     return true;
   }

@@ -97,7 +97,7 @@ class RawLogReader {
   // end of input, or on a read error (then status() is not OK).
   [[nodiscard]] bool Next(RawRecord* record);
 
-  const Status& status() const { return status_; }
+  const Status& status() const { return in_.status(); }
   // The version read (detected on the first call to Next()).
   RawLogVersion version() const { return version_; }
   // Where the last record handed out started.
@@ -107,24 +107,15 @@ class RawLogReader {
   uint64_t skipped_runs() const { return skipped_runs_; }
 
  private:
-  bool Fill(size_t want);  // makes `want` bytes available at begin_, if the input has them
-  size_t available() const { return end_ - begin_; }
   void Skip(size_t n, const char* why);
   void FlushSkipped();
   bool Detect();
 
-  std::unique_ptr<ByteSource> source_;
+  ReadBuffer in_;
   std::string name_;
   Reporter* reporter_;
   Options options_;
   RawLogVersion version_;
-  Status status_;
-
-  std::vector<char> buf_;
-  size_t begin_ = 0;            // next unread byte in buf_
-  size_t end_ = 0;              // end of valid bytes in buf_
-  uint64_t buf_offset_ = 0;     // input offset of buf_[0]
-  bool eof_ = false;
 
   uint64_t records_ = 0;
   uint64_t record_offset_ = 0;

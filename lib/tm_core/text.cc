@@ -16,6 +16,40 @@ std::string FormatTimeMs(uint64_t time_ms) {
   return buf;
 }
 
+bool ParseTimeMs(std::string_view text, uint64_t* time_ms) {
+  // Fixed width: digits at every position but the punctuation ones.
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != kShape.size()) return false;
+  for (size_t i = 0; i < kShape.size(); ++i) {
+    bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return false;
+  }
+  auto number = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  int year = number(0, 4), month = number(5, 2), day = number(8, 2);
+  int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+  static constexpr int kDaysInMonth[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDaysInMonth[month - 1] ||
+      hour > 23 || minute > 59 || second > 59) {
+    return false;
+  }
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return false;
+  // Days since the epoch from the civil date (Howard Hinnant's algorithm).
+  int y = month <= 2 ? year - 1 : year;
+  int era = y / 400;
+  int yoe = y - era * 400;
+  int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+  *time_ms = static_cast<uint64_t>(((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 +
+             static_cast<uint64_t>(number(20, 3));
+  return true;
+}
+
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
@@ -52,6 +86,14 @@ void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
   const bool json = style == Escaping::kJson;
   char buf[8];
   for (size_t i = 0; i < s.size();) {
+    // Most text is printable ASCII that needs no escape: copy it a run at a time.
+    size_t run = i;
+    while (run < s.size() && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\' && s[run] != '"') ++run;
+    if (run > i) {
+      out->append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     unsigned char c = static_cast<unsigned char>(s[i]);
     size_t n = c >= 0x80 ? Utf8SequenceLength(s, i) : 1;
     if (n > 1) {
@@ -101,6 +143,38 @@ void AppendJsonString(std::string_view s, std::string* out) {
 
 void AppendEscapedLine(std::string_view s, std::string* out) {
   AppendEscaped(s, Escaping::kLine, out);
+}
+
+bool UnescapeLine(std::string_view s, std::string* out) {
+  out->clear();
+  out->reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out->push_back(s[i]);
+      continue;
+    }
+    if (++i == s.size()) return false;
+    switch (s[i]) {
+      case '\\': out->push_back('\\'); break;
+      case 't': out->push_back('\t'); break;
+      case 'n': out->push_back('\n'); break;
+      case 'r': out->push_back('\r'); break;
+      case 'x': {
+        auto hex = [](char c) {
+          return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        };
+        if (i + 2 >= s.size()) return false;
+        int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+        if (hi < 0 || lo < 0) return false;
+        out->push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace tm_core

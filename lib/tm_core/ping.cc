@@ -1,0 +1,697 @@
+#include "tm_core/ping.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <optional>
+#include <span>
+
+#include "tm_core/text.h"
+
+namespace tm_core {
+
+namespace dom = simdjson::dom;
+
+const char* RejectName(Reject reason) {
+  switch (reason) {
+    case Reject::kCorruptedData: return "corrupted_data";
+    case Reject::kEmptyData: return "empty_data";
+    case Reject::kInvalidPath: return "invalid_path";
+    case Reject::kBadJson: return "bad_json";
+    case Reject::kBadPayload: return "bad_payload";
+    case Reject::kMissingRevision: return "missing_revision";
+    case Reject::kUnknownRevision: return "unknown_revision";
+  }
+  return "unknown";
+}
+
+bool RejectHasJsonPayload(Reject reason) {
+  return reason != Reject::kCorruptedData && reason != Reject::kEmptyData &&
+         reason != Reject::kBadJson;
+}
+
+namespace {
+
+// --- compact JSON out of a parsed document ------------------------------------
+
+void AppendNumber(double x, std::string* out) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  std::string_view text(buf, end - buf);
+  out->append(text);
+  // Keep a float a float: "3.0" must not come back as the integer 3.
+  if (text.find_first_of(".eEn") == std::string_view::npos) out->append(".0");
+}
+
+template <typename Int>
+void AppendInteger(Int x, std::string* out) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  out->append(buf, end - buf);
+}
+
+void AppendJson(dom::element e, std::string* out) {
+  switch (e.type()) {
+    case dom::element_type::OBJECT: {
+      out->push_back('{');
+      bool first = true;
+      for (dom::key_value_pair field : dom::object(e)) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(field.key, out);
+        out->push_back(':');
+        AppendJson(field.value, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case dom::element_type::ARRAY: {
+      out->push_back('[');
+      bool first = true;
+      for (dom::element item : dom::array(e)) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJson(item, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case dom::element_type::STRING: AppendJsonString(std::string_view(e), out); return;
+    case dom::element_type::INT64: AppendInteger(int64_t(e), out); return;
+    case dom::element_type::UINT64: AppendInteger(uint64_t(e), out); return;
+    case dom::element_type::DOUBLE: AppendNumber(double(e), out); return;
+    case dom::element_type::BOOL: out->append(bool(e) ? "true" : "false"); return;
+    case dom::element_type::NULL_VALUE: out->append("null"); return;
+  }
+}
+
+// Writes the members of an object one by one, commas between.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
+  std::string* Key(std::string_view key) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    AppendJsonString(key, out_);
+    out_->push_back(':');
+    return out_;
+  }
+  void Member(std::string_view key, dom::element value) { AppendJson(value, Key(key)); }
+  void Close() { out_->push_back('}'); }
+
+ private:
+  std::string* out_;
+  bool first_ = true;
+};
+
+// --- lookups --------------------------------------------------------------------
+
+std::optional<dom::element> Field(dom::element object, std::string_view key) {
+  dom::element value;
+  if (!object.is_object() || dom::object(object).at_key(key).get(value)) return std::nullopt;
+  return value;
+}
+
+std::optional<dom::element> Path(dom::element e, std::initializer_list<std::string_view> keys) {
+  std::optional<dom::element> at = e;
+  for (std::string_view key : keys) {
+    if (!at || !(at = Field(*at, key))) return std::nullopt;
+  }
+  return at;
+}
+
+std::optional<std::string_view> StringField(dom::element object, std::string_view key) {
+  auto value = Field(object, key);
+  if (!value || !value->is_string()) return std::nullopt;
+  return std::string_view(*value);
+}
+
+// The first member of `object` whose name is among `keys` and comes twice, or
+// empty. A ping that gives one of the fields we read twice is ambiguous: which
+// one counts would depend on the reader.
+std::string_view DuplicateKey(dom::element object, std::initializer_list<std::string_view> keys) {
+  uint32_t seen = 0;
+  for (dom::key_value_pair member : dom::object(object)) {
+    uint32_t bit = 1;
+    for (std::string_view key : keys) {
+      if (member.key == key) {
+        if (seen & bit) return key;
+        seen |= bit;
+      }
+      bit <<= 1;
+    }
+  }
+  return {};
+}
+
+bool IsNonNegativeInteger(dom::element e) {
+  return e.type() == dom::element_type::UINT64 ||
+         (e.type() == dom::element_type::INT64 && int64_t(e) >= 0);
+}
+
+// A bucket key: the decimal lower bound of a bucket.
+bool ParseBucketKey(std::string_view key, int64_t* value) {
+  if (key.empty() || key.size() > 18) return false;
+  auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), *value);
+  return ec == std::errc() && end == key.data() + key.size() && key[0] != '-' && key[0] != '+';
+}
+
+// The old server's info fields of a unified ping, from where they live now.
+struct InfoSource {
+  const char* info_name;
+  std::initializer_list<std::string_view> path;
+};
+const InfoSource kApplicationInfo[] = {
+    {"appName", {"name"}},          {"appUpdateChannel", {"channel"}},
+    {"appVersion", {"version"}},    {"appBuildID", {"buildId"}},
+    {"arch", {"architecture"}},     {"platformVersion", {"platformVersion"}},
+    {"xpcomAbi", {"xpcomAbi"}},     {"vendor", {"vendor"}},
+};
+const InfoSource kEnvironmentInfo[] = {
+    {"appID", {"build", "applicationId"}},
+    {"platformBuildID", {"build", "buildId"}},
+    {"cpucount", {"system", "cpu", "count"}},
+    {"memsize", {"system", "memoryMB"}},
+    {"device", {"system", "device", "model"}},
+    {"manufacturer", {"system", "device", "manufacturer"}},
+    {"hardware", {"system", "device", "hardware"}},
+    {"tablet", {"system", "device", "isTablet"}},
+    {"locale", {"settings", "locale"}},
+    {"OS", {"system", "os", "name"}},
+    {"version", {"system", "os", "version"}},
+    {"kernel_version", {"system", "os", "kernelVersion"}},
+    {"D2DEnabled", {"system", "gfx", "D2DEnabled"}},
+    {"DWriteEnabled", {"system", "gfx", "DWriteEnabled"}},
+    {"DWriteVersion", {"system", "gfx", "DWriteVersion"}},
+    {"profileHDDModel", {"system", "hdd", "profile", "model"}},
+    {"profileHDDRevision", {"system", "hdd", "profile", "revision"}},
+    {"binHDDModel", {"system", "hdd", "binary", "model"}},
+    {"binHDDRevision", {"system", "hdd", "binary", "revision"}},
+    {"winHDDModel", {"system", "hdd", "system", "model"}},
+    {"winHDDRevision", {"system", "hdd", "system", "revision"}},
+    {"activeExperiment", {"addons", "activeExperiment", "id"}},
+    {"activeExperimentBranch", {"addons", "activeExperiment", "branch"}},
+    {"persona", {"addons", "theme", "id"}},
+};
+const InfoSource kAdapterInfo[] = {
+    {"adapterDescription", {"description"}}, {"adapterVendorID", {"vendorID"}},
+    {"adapterDeviceID", {"deviceID"}},       {"adapterSubsysID", {"subsysID"}},
+    {"adapterRAM", {"RAM"}},                 {"adapterDriver", {"driver"}},
+    {"adapterDriverVersion", {"driverVersion"}}, {"adapterDriverDate", {"driverDate"}},
+};
+
+// An info object being rebuilt: members in order, each name once, values as JSON.
+class InfoBuilder {
+ public:
+  bool Has(std::string_view key) const {
+    for (const auto& m : members_)
+      if (m.first == key) return true;
+    return false;
+  }
+  void Set(std::string key, std::string json) { members_.emplace_back(std::move(key), std::move(json)); }
+  void SetElement(std::string key, dom::element value) {
+    std::string json;
+    AppendJson(value, &json);
+    Set(std::move(key), std::move(json));
+  }
+  // The old converter's rule: a field already there goes in as "environment.<field>".
+  void AddFrom(dom::element section, std::span<const InfoSource> sources, std::string_view suffix = "") {
+    for (const InfoSource& source : sources) {
+      auto value = Path(section, source.path);
+      if (!value || value->is_null()) continue;
+      std::string key = std::string(source.info_name) + std::string(suffix);
+      if (Has(key)) key = "environment." + key;
+      SetElement(std::move(key), *value);
+    }
+  }
+  void Write(std::string* out) const {
+    ObjectWriter w(out);
+    for (const auto& [key, json] : members_) w.Key(key)->append(json);
+    w.Close();
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> members_;
+};
+
+// Where a histogram is, for messages: put into words only when one is needed.
+struct HistogramName {
+  std::string_view section;  // "histograms"
+  std::string_view name;
+  std::string_view key;  // of a keyed histogram
+  std::string Text() const {
+    std::string text = std::string(section) + "." + std::string(name);
+    if (!key.empty()) text += "[\"" + std::string(key) + "\"]";
+    return text;
+  }
+};
+
+}  // namespace
+
+// --- the checker ------------------------------------------------------------------
+
+struct PingChecker::Impl {
+  SpecCache* specs;
+  const RevisionMap* revisions;
+  dom::parser parser;
+  std::string out;  // the converted payload being written
+  std::vector<uint64_t> counts_;  // of the histogram being converted
+  std::vector<char> scratch_;
+  Findings* findings = nullptr;
+  Verdict verdict;
+
+  bool Fail(Reject reason, std::string detail) {
+    verdict.valid = false;
+    verdict.reason = reason;
+    verdict.detail = std::move(detail);
+    return false;
+  }
+
+  // The spec for a ping's revision: from the payload, else from the map.
+  bool FindSpec(std::optional<std::string_view> revision, std::string_view channel,
+                std::string_view build_id, std::string_view where,
+                std::shared_ptr<const Spec>* spec) {
+    std::string_view url = revision ? *revision : std::string_view();
+    std::string source(where);
+    if (url.empty() && revisions) {
+      url = revisions->Find(channel, build_id);
+      source = "revision map (" + source + " is missing)";
+    }
+    if (url.empty())
+      return Fail(Reject::kMissingRevision,
+                  std::string(where) + " is missing, and no revision map rule matches channel \"" +
+                      std::string(channel) + "\", build " + std::string(build_id));
+    Status s = specs->Get(url, spec);
+    if (!s.ok()) return Fail(Reject::kUnknownRevision, source + " " + std::string(url) + ": " + s.message());
+    return true;
+  }
+
+  // One histogram in the classic object form; `out` gets its compact array.
+  bool CheckClassic(const HistogramName& where, dom::element h, const HistogramDefinition& def,
+                    std::string* out) {
+    // One pass over the histogram's members finds the values and the statistics.
+    static constexpr std::string_view kStatistics[] = {"sum", "log_sum", "log_sum_squares",
+                                                       "sum_squares_lo", "sum_squares_hi"};
+    std::optional<dom::element> values;
+    std::optional<dom::element> statistics[std::size(kStatistics)];
+    for (dom::key_value_pair member : dom::object(h)) {
+      if (member.key == "values") {
+        values = member.value;
+        continue;
+      }
+      for (size_t i = 0; i < std::size(kStatistics); ++i) {
+        if (member.key == kStatistics[i]) statistics[i] = member.value;
+      }
+    }
+    if (!values || !values->is_object())
+      return Fail(Reject::kBadPayload, where.Text() + ": no \"values\" object");
+    const std::vector<int64_t>& buckets = def.buckets;
+    if (out) counts_.assign(buckets.size(), 0);
+    size_t hint = 0;  // Firefox lists buckets in ascending order: look next to the last one first
+    for (dom::key_value_pair bucket : dom::object(*values)) {
+      int64_t lower = 0;
+      int index = -1;
+      if (ParseBucketKey(bucket.key, &lower)) {
+        // A few steps only: keys out of order must not make this quadratic.
+        for (size_t steps = 0; steps < 8 && hint < buckets.size() && buckets[hint] < lower; ++steps) ++hint;
+        index = hint < buckets.size() && buckets[hint] == lower ? static_cast<int>(hint)
+                                                                : def.BucketIndex(lower);
+        if (index >= 0) hint = static_cast<size_t>(index);
+      }
+      if (index < 0)
+        return Fail(Reject::kBadPayload, where.Text() + ".values: \"" + std::string(bucket.key) +
+                                             "\" is not a bucket lower bound of its definition");
+      if (!IsNonNegativeInteger(bucket.value))
+        return Fail(Reject::kBadPayload, where.Text() + ".values[\"" + std::string(bucket.key) +
+                                             "\"]: not a non-negative integer count");
+      if (out) counts_[index] = uint64_t(bucket.value);
+    }
+    if (!out) return true;
+    // The counts are most of the output: written into a buffer, appended at once.
+    scratch_.resize(counts_.size() * 21 + 1);
+    char* p = scratch_.data();
+    *p++ = '[';
+    for (uint64_t count : counts_) {
+      p = std::to_chars(p, p + 20, count).ptr;
+      *p++ = ',';
+    }
+    out->append(scratch_.data(), p - scratch_.data());
+    for (size_t i = 0; i < std::size(kStatistics); ++i) {
+      if (i) out->push_back(',');
+      if (statistics[i] && statistics[i]->is_number()) {
+        AppendJson(*statistics[i], out);
+      } else {
+        out->append("-1", 2);
+      }
+    }
+    out->push_back(']');
+    return true;
+  }
+
+  // One histogram already converted: an array of buckets and five statistics.
+  bool CheckCompact(const HistogramName& where, dom::element h, const HistogramDefinition& def) {
+    if (!h.is_array()) return Fail(Reject::kBadPayload, where.Text() + ": not an array");
+    size_t size = 0;
+    for (dom::element item : dom::array(h)) {
+      if (!item.is_number()) return Fail(Reject::kBadPayload, where.Text() + ": holds a non-number");
+      ++size;
+    }
+    if (size != def.buckets.size() + 5)
+      return Fail(Reject::kBadPayload, where.Text() + ": " + std::to_string(size) +
+                                           " entries, its definition has " +
+                                           std::to_string(def.buckets.size()) + " buckets + 5 statistics");
+    return true;
+  }
+
+  // The definition a histogram is checked against, or null after noting why
+  // there is none (unknown name, unconvertible definition).
+  const HistogramDefinition* Definition(const Spec& spec, std::string_view name) {
+    const HistogramDefinition* def = spec.Find(name);
+    if (!def) {
+      findings->unknown_histograms.emplace_back(name);
+    } else if (!def->convertible()) {
+      findings->unconvertible_histograms.emplace_back(name);
+      return nullptr;
+    }
+    return def;
+  }
+
+  // A histograms section ({name: histogram}, or for keyed {name: {key: histogram}});
+  // `out`, when given, gets the section converted.
+  bool CheckHistograms(std::string_view where, dom::element section, const Spec& spec, bool keyed,
+                       bool compact, std::string* out) {
+    if (!section.is_object()) return Fail(Reject::kBadPayload, std::string(where) + ": not an object");
+    std::optional<ObjectWriter> writer;
+    if (out) writer.emplace(out);
+    for (dom::key_value_pair histogram : dom::object(section)) {
+      HistogramName name{where, histogram.key, {}};
+      const HistogramDefinition* def = Definition(spec, histogram.key);
+      std::string* value_out = writer ? writer->Key(histogram.key) : nullptr;
+      if (!def) {  // carried through as it came
+        if (value_out) AppendJson(histogram.value, value_out);
+        continue;
+      }
+      if (!keyed) {
+        if (!CheckOne(name, histogram.value, *def, compact, value_out)) return false;
+        continue;
+      }
+      if (!histogram.value.is_object()) return Fail(Reject::kBadPayload, name.Text() + ": not an object of keys");
+      std::optional<ObjectWriter> keys;
+      if (value_out) keys.emplace(value_out);
+      for (dom::key_value_pair keyed_histogram : dom::object(histogram.value)) {
+        std::string* key_out = keys ? keys->Key(keyed_histogram.key) : nullptr;
+        name.key = keyed_histogram.key;
+        if (!CheckOne(name, keyed_histogram.value, *def, compact, key_out))
+          return false;
+      }
+      if (keys) keys->Close();
+    }
+    if (writer) writer->Close();
+    return true;
+  }
+
+  bool CheckOne(const HistogramName& where, dom::element h, const HistogramDefinition& def, bool compact,
+                std::string* out) {
+    if (compact) {
+      if (!CheckCompact(where, h, def)) return false;
+      if (out) AppendJson(h, out);
+      return true;
+    }
+    if (!h.is_object()) return Fail(Reject::kBadPayload, where.Text() + ": not an object");
+    return CheckClassic(where, h, def, out);
+  }
+
+  // info.<field> of a classic ping as a dimension.
+  bool InfoDimensions(dom::element info, bool required, Dimensions* dims) {
+    struct {
+      const char* name;
+      std::string* dim;
+    } fields[] = {{"reason", &dims->reason},
+                  {"appName", &dims->app_name},
+                  {"appVersion", &dims->app_version},
+                  {"appUpdateChannel", &dims->app_update_channel},
+                  {"appBuildID", &dims->app_build_id}};
+    for (auto& f : fields) {
+      auto value = StringField(info, f.name);
+      if (value) {
+        f.dim->assign(*value);
+      } else if (required) {
+        return Fail(Reject::kBadPayload, std::string("info.") + f.name + ": missing or not a string");
+      }
+    }
+    return true;
+  }
+
+  bool HasEntries(std::optional<dom::element> section) {
+    return section && section->is_object() && dom::object(*section).size() > 0;
+  }
+
+  // ver 1, 2 and 5: the classic ping.
+  bool Classic(dom::element doc, int64_t ver, Record* record, bool convert) {
+    auto info = Field(doc, "info");
+    if (!info || !info->is_object()) return Fail(Reject::kBadPayload, "info: missing or not an object");
+    if (!InfoDimensions(*info, ver == 1, &record->dimensions)) return false;
+    auto histograms = Field(doc, "histograms");
+    std::shared_ptr<const Spec> spec;
+    if (HasEntries(histograms)) {
+      if (!FindSpec(StringField(*info, "revision"), record->dimensions.app_update_channel,
+                    record->dimensions.app_build_id, "info.revision", &spec))
+        return false;
+    } else if (histograms && !histograms->is_object()) {
+      return Fail(Reject::kBadPayload, "histograms: not an object");
+    }
+    const bool compact = ver != 1;
+    if (!convert || compact) {
+      return !spec || CheckHistograms("histograms", *histograms, *spec, false, compact, nullptr);
+    }
+    ObjectWriter w(&out);
+    for (dom::key_value_pair field : dom::object(doc)) {
+      if (field.key == "ver") {
+        w.Key("ver")->push_back('2');
+      } else if (field.key == "histograms" && spec) {
+        if (!CheckHistograms("histograms", field.value, *spec, false, false, w.Key("histograms")))
+          return false;
+      } else {
+        w.Member(field.key, field.value);
+      }
+    }
+    w.Close();
+    return true;
+  }
+
+  // ver 3: Firefox OS 1.3 first-time-use pings, whose info is made up from
+  // their "deviceinfo.*" fields as the old converter did.
+  bool FirefoxOs(dom::element doc, Record* record, bool convert) {
+    auto device = [&](std::string_view key) {
+      auto value = StringField(doc, key);
+      return std::string(value ? *value : "UNKNOWN");
+    };
+    Dimensions& d = record->dimensions;
+    d = {"ftu", "FirefoxOS", device("deviceinfo.platform_version"), device("deviceinfo.update_channel"),
+         device("deviceinfo.platform_build_id")};
+    if (!convert) return true;
+    ObjectWriter w(&out);
+    for (dom::key_value_pair field : dom::object(doc)) {
+      if (field.key == "ver" || field.key == "pingID" || field.key == "info") continue;
+      w.Member(field.key, field.value);
+    }
+    InfoBuilder info;
+    for (auto [key, value] : {std::pair{"reason", &d.reason}, {"appUpdateChannel", &d.app_update_channel},
+                              {"appBuildID", &d.app_build_id}, {"appName", &d.app_name},
+                              {"appVersion", &d.app_version}}) {
+      std::string json;
+      AppendJsonString(*value, &json);
+      info.Set(key, std::move(json));
+    }
+    info.Write(w.Key("info"));
+    w.Key("ver")->push_back('2');
+    w.Close();
+    return true;
+  }
+
+  // version 4: unified pings.
+  bool Unified(dom::element doc, Record* record, bool convert) {
+    auto type = StringField(doc, "type");
+    auto application = Field(doc, "application");
+    auto payload = Field(doc, "payload");
+    if (!type || type->empty()) return Fail(Reject::kBadPayload, "type: missing or not a string");
+    if (!application || !application->is_object())
+      return Fail(Reject::kBadPayload, "application: missing or not an object");
+    if (!payload || !payload->is_object()) return Fail(Reject::kBadPayload, "payload: missing or not an object");
+    if (Field(doc, "info")) return Fail(Reject::kBadPayload, "info: a version 4 ping has none of its own");
+    Dimensions& d = record->dimensions;
+    d.reason.assign(*type);
+    for (auto [key, dim] : {std::pair{"name", &d.app_name}, {"version", &d.app_version},
+                            {"channel", &d.app_update_channel}, {"buildId", &d.app_build_id}}) {
+      auto value = StringField(*application, key);
+      if (value) dim->assign(*value);
+    }
+    const bool main = *type == "main" || *type == "saved-session";
+    auto environment = Field(doc, "environment");
+    std::optional<dom::element> info, histograms, keyed;
+    std::shared_ptr<const Spec> spec;
+    if (main) {
+      info = Field(*payload, "info");
+      histograms = Field(*payload, "histograms");
+      keyed = Field(*payload, "keyedHistograms");
+      if (!info || !info->is_object()) return Fail(Reject::kBadPayload, "payload.info: missing or not an object");
+      if (!histograms || !histograms->is_object())
+        return Fail(Reject::kBadPayload, "payload.histograms: missing or not an object");
+      if (keyed && !keyed->is_object())
+        return Fail(Reject::kBadPayload, "payload.keyedHistograms: not an object");
+      if (*type == "saved-session" && (!environment || !environment->is_object()))
+        return Fail(Reject::kBadPayload, "environment: missing or not an object (saved-session)");
+      if (!FindSpec(StringField(*info, "revision"), d.app_update_channel, d.app_build_id,
+                    "payload.info.revision", &spec))
+        return false;
+    }
+    if (!convert) {
+      return !spec || (CheckHistograms("payload.histograms", *histograms, *spec, false, false, nullptr) &&
+                       (!keyed || CheckHistograms("payload.keyedHistograms", *keyed, *spec, true, false,
+                                                  nullptr)));
+    }
+    InfoBuilder new_info;
+    new_info.AddFrom(*application, kApplicationInfo);
+    std::string reason;
+    AppendJsonString(*type, &reason);
+    new_info.Set("reason", std::move(reason));
+    ObjectWriter w(&out);
+    if (!main) {  // other types (activation, deletion, ...) only gain info
+      for (dom::key_value_pair field : dom::object(doc)) {
+        if (field.key == "version") {
+          w.Key("version")->push_back('5');
+        } else {
+          w.Member(field.key, field.value);
+        }
+      }
+      new_info.Write(w.Key("info"));
+      w.Close();
+      return true;
+    }
+    // main and saved-session take the classic shape: payload.* lifted to the top.
+    for (dom::key_value_pair field : dom::object(doc)) {
+      if (field.key == "payload" || field.key == "ver" || field.key == "clientID") continue;
+      if (field.key == "version") {
+        w.Key("version")->push_back('5');
+      } else {
+        w.Member(field.key, field.value);
+      }
+    }
+    for (dom::key_value_pair field : dom::object(*payload)) {
+      if (field.key == "info") continue;
+      if (field.key == "ver") {
+        w.Member("payload.ver", field.value);
+        continue;
+      }
+      bool taken = Field(doc, field.key).has_value() || field.key == "clientID";
+      std::string key = taken ? "payload." + std::string(field.key) : std::string(field.key);
+      if (field.key == "histograms" || field.key == "keyedHistograms") {
+        if (!CheckHistograms("payload." + std::string(field.key), field.value, *spec,
+                             field.key == "keyedHistograms", false, w.Key(key)))
+          return false;
+      } else {
+        w.Member(key, field.value);
+      }
+    }
+    for (dom::key_value_pair field : dom::object(*info)) {
+      if (!new_info.Has(field.key)) new_info.SetElement(std::string(field.key), field.value);
+    }
+    if (environment && environment->is_object()) {
+      new_info.AddFrom(*environment, kEnvironmentInfo);
+      auto adapters = Path(*environment, {"system", "gfx", "adapters"});
+      if (adapters && adapters->is_array()) {
+        dom::array list(*adapters);
+        if (list.size() > 0) new_info.AddFrom(list.at(0).value_unsafe(), kAdapterInfo);
+        if (list.size() > 1) {
+          dom::element second = list.at(1).value_unsafe();
+          new_info.AddFrom(second, kAdapterInfo, "2");
+          auto active = Field(second, "GPUActive");
+          bool on = active && active->is_bool() && bool(*active);
+          new_info.Set("isGPU2Active", on ? "true" : "false");
+        }
+      }
+    }
+    new_info.Write(w.Key("info"));
+    auto client_id = Field(doc, "clientId");
+    if (client_id) {
+      w.Member("clientID", *client_id);
+    } else {
+      w.Key("clientID")->append("null");
+    }
+    w.Key("ver")->push_back('5');
+    w.Close();
+    return true;
+  }
+
+  bool Run(Record* record, bool convert) {
+    dom::element doc;
+    // The record keeps kJsonPadding bytes of capacity, so this parses in place.
+    bool padded = record->payload.capacity() >= record->payload.size() + simdjson::SIMDJSON_PADDING;
+    if (auto error = parser.parse(record->payload.data(), record->payload.size(), !padded).get(doc))
+      return Fail(Reject::kBadJson, simdjson::error_message(error));
+    if (!doc.is_object()) return Fail(Reject::kBadPayload, "not a JSON object");
+    if (auto key = DuplicateKey(doc, {"ver", "version", "info", "histograms", "type", "application",
+                                      "payload", "environment"});
+        !key.empty())
+      return Fail(Reject::kBadPayload, std::string(key) + ": given twice");
+    if (auto payload = Field(doc, "payload"); payload && payload->is_object()) {
+      if (auto key = DuplicateKey(*payload, {"info", "histograms", "keyedHistograms"}); !key.empty())
+        return Fail(Reject::kBadPayload, "payload." + std::string(key) + ": given twice");
+    }
+    out.clear();
+    bool ok;
+    if (auto ver = Field(doc, "ver")) {
+      int64_t v = 0;
+      if (ver->get_int64().get(v)) return Fail(Reject::kBadPayload, "ver: not an integer");
+      switch (v) {
+        case 1:
+        case 2:
+        case 5: ok = Classic(doc, v, record, convert); break;
+        case 3: ok = FirefoxOs(doc, record, convert); break;
+        default: return Fail(Reject::kBadPayload, "ver: unknown payload version " + std::to_string(v));
+      }
+    } else if (auto version = Field(doc, "version")) {
+      int64_t v = 0;
+      if (version->get_int64().get(v)) return Fail(Reject::kBadPayload, "version: not an integer");
+      if (v == 4) {
+        ok = Unified(doc, record, convert);
+      } else if (v == 5) {
+        auto info = Field(doc, "info");
+        if (!info || !info->is_object()) return Fail(Reject::kBadPayload, "info: missing or not an object");
+        ok = InfoDimensions(*info, false, &record->dimensions);
+      } else {
+        return Fail(Reject::kBadPayload, "version: unknown unified ping version " + std::to_string(v));
+      }
+    } else {
+      return Fail(Reject::kBadPayload, "neither \"ver\" nor \"version\": not a telemetry payload");
+    }
+    if (!ok) return false;
+    if (out.empty()) {  // valid and unchanged: compacted, numbers kept as written
+      out.resize(record->payload.size() + kJsonPadding);
+      size_t size = 0;
+      if (simdjson::minify(record->payload.data(), record->payload.size(), out.data(), size))
+        return Fail(Reject::kBadJson, "cannot be compacted");
+      out.resize(size);
+    }
+    out.reserve(out.size() + kJsonPadding);
+    record->payload.swap(out);
+    return true;
+  }
+};
+
+PingChecker::PingChecker(SpecCache* specs, const RevisionMap* revisions)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->specs = specs;
+  impl_->revisions = revisions;
+}
+
+PingChecker::~PingChecker() = default;
+
+Verdict PingChecker::Check(Record* record, bool convert, Findings* findings) {
+  impl_->verdict = Verdict();
+  impl_->findings = findings;
+  impl_->Run(record, convert);
+  return std::move(impl_->verdict);
+}
+
+}  // namespace tm_core
