@@ -69,6 +69,7 @@ class PingChecker {
   // Checks record->payload. A valid record gets the dimensions its payload
   // states (they win over the URL's, as in the old server), and its payload
   // compacted; with `convert`, the payload is replaced by the converted form.
+  // A rejected record's payload is left as it was (its dimensions may not be).
   Verdict Check(Record* record, bool convert, Findings* findings);
 
  private:

@@ -280,13 +280,13 @@ class Job : public RawLogReader::Reporter, public RecordReader::Reporter {
   }
 
   void Check(Record* record, const Position& where) {
-    original_.assign(record->payload);  // a rejected payload is kept as it came
+    Dimensions url_dimensions = record->dimensions;  // a reject keeps the record as it came
     findings_.clear();
     Verdict verdict = checker_->Check(record, options_.convert, &findings_);
     for (const std::string& name : findings_.unknown_histograms) CountName(&unknown_, name);
     for (const std::string& name : findings_.unconvertible_histograms) CountName(&unconvertible_, name);
     if (!verdict.valid) {
-      record->payload.swap(original_);
+      record->dimensions = std::move(url_dimensions);
       Reject(verdict.reason, verdict.detail, *record, where);
       return;
     }
@@ -390,7 +390,7 @@ class Job : public RawLogReader::Reporter, public RecordReader::Reporter {
   std::unique_ptr<PingChecker> checker_;
   OutputFile output_, rejects_;
   bool write_failed_ = false;
-  std::string line_, original_;
+  std::string line_;
   Findings findings_;
   uint64_t valid_ = 0;
   std::array<uint64_t, kRejectCount> rejected_{};
