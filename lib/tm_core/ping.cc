@@ -2,9 +2,16 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 #include <optional>
 #include <span>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "tm_core/text.h"
 
@@ -144,16 +151,56 @@ std::string_view DuplicateKey(dom::element object, std::initializer_list<std::st
   return {};
 }
 
-bool IsNonNegativeInteger(dom::element e) {
-  return e.type() == dom::element_type::UINT64 ||
-         (e.type() == dom::element_type::INT64 && int64_t(e) >= 0);
-}
-
 // A bucket key: the decimal lower bound of a bucket.
 bool ParseBucketKey(std::string_view key, int64_t* value) {
-  if (key.empty() || key.size() > 18) return false;
-  auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), *value);
-  return ec == std::errc() && end == key.data() + key.size() && key[0] != '-' && key[0] != '+';
+  if (key.empty() || key.size() > 18) return false;  // 18 digits never overflow
+  int64_t v = 0;
+  for (char c : key) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *value = v;
+  return true;
+}
+
+// The first byte of `s` from `from` on that is a space or a control character, or npos.
+size_t FindSpaceOrControl(std::string_view s, size_t from) {
+  size_t i = from;
+#ifdef __SSE2__
+  const __m128i space = _mm_set1_epi8(0x20);
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Unsigned bytes up to 0x20 are those whose maximum with 0x20 is 0x20.
+    int found = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(bytes, space), space));
+    if (found) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(found)));
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) <= 0x20) return i;
+  }
+  return std::string_view::npos;
+}
+
+// Whether `json`, just parsed by `parser`, has no whitespace outside its
+// strings, so that minifying it would change nothing. Pings come compact from
+// Firefox, and minifying costs as much as the parse; this costs a scan for
+// spaces. After a successful parse, a tab, CR or LF can only be whitespace
+// (JSON strings hold none raw), and a run of spaces is outside the strings
+// exactly when the byte after it is one of the parser's structural indexes
+// (where every token starts) or the end. simdjson keeps those indexes in its
+// implementation, public "for benchmarking access"; without them, no claim.
+bool IsCompact(const dom::parser& parser, std::string_view json) {
+  const auto* stage1 = parser.implementation.get();
+  if (!stage1 || stage1->n_structural_indexes == 0 || !stage1->structural_indexes) return false;
+  const uint32_t* tokens = stage1->structural_indexes.get();
+  const uint32_t* tokens_end = tokens + stage1->n_structural_indexes;
+  for (size_t at = FindSpaceOrControl(json, 0); at != std::string_view::npos;
+       at = FindSpaceOrControl(json, at)) {
+    if (json[at] != ' ') return false;
+    at = json.find_first_not_of(' ', at);
+    if (at == std::string_view::npos || std::binary_search(tokens, tokens_end, at)) return false;
+  }
+  return true;
 }
 
 // The old server's info fields of a unified ping, from where they live now.
@@ -321,10 +368,11 @@ struct PingChecker::Impl {
       if (index < 0)
         return Fail(Reject::kBadPayload, where.Text() + ".values: \"" + std::string(bucket.key) +
                                              "\" is not a bucket lower bound of its definition");
-      if (!IsNonNegativeInteger(bucket.value))
+      uint64_t count;
+      if (bucket.value.get_uint64().get(count))  // also fails on a double such as 1.0
         return Fail(Reject::kBadPayload, where.Text() + ".values[\"" + std::string(bucket.key) +
                                              "\"]: not a non-negative integer count");
-      if (out) counts_[index] = uint64_t(bucket.value);
+      if (out) counts_[index] = count;
     }
     if (!out) return true;
     // The counts are most of the output: written into a buffer, appended at once.
@@ -332,7 +380,11 @@ struct PingChecker::Impl {
     char* p = scratch_.data();
     *p++ = '[';
     for (uint64_t count : counts_) {
-      p = std::to_chars(p, p + 20, count).ptr;
+      if (count == 0) {  // most buckets
+        *p++ = '0';
+      } else {
+        p = std::to_chars(p, p + 20, count).ptr;
+      }
       *p++ = ',';
     }
     out->append(scratch_.data(), p - scratch_.data());
@@ -363,10 +415,39 @@ struct PingChecker::Impl {
     return true;
   }
 
+  // Pings of one build name their histograms in the same order, so each name is
+  // first compared with the one at its position in the last section of that
+  // spec: most lookups cost a comparison instead of a hash and a cache miss.
+  struct SectionMemo {
+    std::shared_ptr<const Spec> spec;  // keeps the definitions below alive
+    std::string section;               // "histograms", "payload.keyedHistograms", ...
+    std::vector<std::pair<std::string, const HistogramDefinition*>> names;
+  };
+  std::array<SectionMemo, 8> memos_;  // the most recently used first
+
+  SectionMemo& Memo(const std::shared_ptr<const Spec>& spec, std::string_view section) {
+    auto found = std::find_if(memos_.begin(), memos_.end(), [&](const SectionMemo& m) {
+      return m.spec == spec && m.section == section;
+    });
+    if (found == memos_.end()) {
+      found = memos_.end() - 1;
+      *found = SectionMemo{spec, std::string(section), {}};
+    }
+    std::rotate(memos_.begin(), found, found + 1);
+    return memos_.front();
+  }
+
   // The definition a histogram is checked against, or null after noting why
   // there is none (unknown name, unconvertible definition).
-  const HistogramDefinition* Definition(const Spec& spec, std::string_view name) {
-    const HistogramDefinition* def = spec.Find(name);
+  const HistogramDefinition* Definition(SectionMemo& memo, size_t position, std::string_view name) {
+    const HistogramDefinition* def;
+    if (position < memo.names.size() && memo.names[position].first == name) {
+      def = memo.names[position].second;
+    } else {
+      def = memo.spec->Find(name);
+      if (position >= memo.names.size()) memo.names.resize(position + 1);
+      memo.names[position] = {std::string(name), def};
+    }
     if (!def) {
       findings->unknown_histograms.emplace_back(name);
     } else if (!def->convertible()) {
@@ -378,14 +459,16 @@ struct PingChecker::Impl {
 
   // A histograms section ({name: histogram}, or for keyed {name: {key: histogram}});
   // `out`, when given, gets the section converted.
-  bool CheckHistograms(std::string_view where, dom::element section, const Spec& spec, bool keyed,
+  bool CheckHistograms(std::string_view where, dom::element section, const std::shared_ptr<const Spec>& spec, bool keyed,
                        bool compact, std::string* out) {
     if (!section.is_object()) return Fail(Reject::kBadPayload, std::string(where) + ": not an object");
     std::optional<ObjectWriter> writer;
     if (out) writer.emplace(out);
+    SectionMemo& memo = Memo(spec, where);
+    size_t position = 0;
     for (dom::key_value_pair histogram : dom::object(section)) {
       HistogramName name{where, histogram.key, {}};
-      const HistogramDefinition* def = Definition(spec, histogram.key);
+      const HistogramDefinition* def = Definition(memo, position++, histogram.key);
       std::string* value_out = writer ? writer->Key(histogram.key) : nullptr;
       if (!def) {  // carried through as it came
         if (value_out) AppendJson(histogram.value, value_out);
@@ -462,14 +545,14 @@ struct PingChecker::Impl {
     }
     const bool compact = ver != 1;
     if (!convert || compact) {
-      return !spec || CheckHistograms("histograms", *histograms, *spec, false, compact, nullptr);
+      return !spec || CheckHistograms("histograms", *histograms, spec, false, compact, nullptr);
     }
     ObjectWriter w(&out);
     for (dom::key_value_pair field : dom::object(doc)) {
       if (field.key == "ver") {
         w.Key("ver")->push_back('2');
       } else if (field.key == "histograms" && spec) {
-        if (!CheckHistograms("histograms", field.value, *spec, false, false, w.Key("histograms")))
+        if (!CheckHistograms("histograms", field.value, spec, false, false, w.Key("histograms")))
           return false;
       } else {
         w.Member(field.key, field.value);
@@ -546,8 +629,8 @@ struct PingChecker::Impl {
         return false;
     }
     if (!convert) {
-      return !spec || (CheckHistograms("payload.histograms", *histograms, *spec, false, false, nullptr) &&
-                       (!keyed || CheckHistograms("payload.keyedHistograms", *keyed, *spec, true, false,
+      return !spec || (CheckHistograms("payload.histograms", *histograms, spec, false, false, nullptr) &&
+                       (!keyed || CheckHistograms("payload.keyedHistograms", *keyed, spec, true, false,
                                                   nullptr)));
     }
     InfoBuilder new_info;
@@ -586,7 +669,7 @@ struct PingChecker::Impl {
       bool taken = Field(doc, field.key).has_value() || field.key == "clientID";
       std::string key = taken ? "payload." + std::string(field.key) : std::string(field.key);
       if (field.key == "histograms" || field.key == "keyedHistograms") {
-        if (!CheckHistograms("payload." + std::string(field.key), field.value, *spec,
+        if (!CheckHistograms("payload." + std::string(field.key), field.value, spec,
                              field.key == "keyedHistograms", false, w.Key(key)))
           return false;
       } else {
@@ -667,6 +750,10 @@ struct PingChecker::Impl {
     }
     if (!ok) return false;
     if (out.empty()) {  // valid and unchanged: compacted, numbers kept as written
+      if (IsCompact(parser, record->payload)) {
+        record->payload.reserve(record->payload.size() + kJsonPadding);  // as a converted one has
+        return true;
+      }
       out.resize(record->payload.size() + kJsonPadding);
       size_t size = 0;
       if (simdjson::minify(record->payload.data(), record->payload.size(), out.data(), size))

@@ -1,5 +1,6 @@
 #include "tm_core/text.h"
 
+#include <array>
 #include <cstdio>
 #include <ctime>
 
@@ -80,15 +81,26 @@ namespace {
 
 enum class Escaping { kJson, kLine };
 
+// The bytes that a style copies as they are: printable ASCII but the
+// backslash, and in JSON the quote.
+constexpr std::array<bool, 256> PlainBytes(Escaping style) {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[c] = c != '\\' && (c != '"' || style == Escaping::kLine);
+  return plain;
+}
+constexpr std::array<bool, 256> kPlainInJson = PlainBytes(Escaping::kJson);
+constexpr std::array<bool, 256> kPlainInLine = PlainBytes(Escaping::kLine);
+
 // The one escaping loop behind AppendJsonString and AppendEscapedLine: they
 // differ only in quotes and in how a byte that cannot be shown is written.
 void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
   const bool json = style == Escaping::kJson;
+  const std::array<bool, 256>& plain = json ? kPlainInJson : kPlainInLine;
   char buf[8];
   for (size_t i = 0; i < s.size();) {
     // Most text is printable ASCII that needs no escape: copy it a run at a time.
     size_t run = i;
-    while (run < s.size() && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '\\' && s[run] != '"') ++run;
+    while (run < s.size() && plain[static_cast<unsigned char>(s[run])]) ++run;
     if (run > i) {
       out->append(s.data() + i, run - i);
       i = run;

@@ -1,11 +1,14 @@
 #include "tm_core/validate.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include "tm_core/cli.h"
 #include "tm_core/interrupt.h"
@@ -23,6 +26,11 @@ namespace {
 constexpr size_t kMaxNamesCounted = 10'000;
 constexpr std::string_view kOtherNames = "(other names)";
 
+bool IsPipe(int fd) {
+  struct stat st;
+  return ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 // A file written whole or not at all: to a temporary name beside it, renamed
 // over the target on Commit, so a re-run replaces its output and a reader never
 // sees half of it. "-" is standard output, written as it goes.
@@ -38,16 +46,29 @@ class OutputFile {
     path_ = path;
     if (path == "-") {
       file_ = stdout;
-      return Status::Ok();
+      // Records are tens of KB: into a 64 KB pipe, each write would wait for
+      // the reader. A larger pipe and buffer let both sides run (it is the
+      // next tool's pipe too); a pipe that stays small is only slower.
+      if (IsPipe(STDOUT_FILENO)) ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, kPipeSize);
+    } else {
+      temp_ = path + ".tmp." + std::to_string(::getpid());
+      file_ = std::fopen(temp_.c_str(), "w");
+      if (!file_) return Status::IoError(temp_, errno);
     }
-    temp_ = path + ".tmp." + std::to_string(::getpid());
-    file_ = std::fopen(temp_.c_str(), "w");
-    if (!file_) return Status::IoError(temp_, errno);
-    static thread_local char buf[1 << 16];
-    std::setvbuf(file_, buf, _IOFBF, sizeof buf);
+    char* buffer;
+    if (file_ == stdout) {
+      static char stdout_buffer[kBufferSize];  // stdout outlives this object
+      buffer = stdout_buffer;
+    } else {
+      buffer_ = std::make_unique<char[]>(kBufferSize);
+      buffer = buffer_.get();
+    }
+    std::setvbuf(file_, buffer, _IOFBF, kBufferSize);
     return Status::Ok();
   }
   bool is_open() const { return file_ != nullptr; }
+  static constexpr size_t kBufferSize = 1 << 20;
+  static constexpr int kPipeSize = 1 << 20;  // the default /proc/sys/fs/pipe-max-size
   Status Write(std::string_view data) {
     if (std::fwrite(data.data(), 1, data.size(), file_) != data.size() && !error_)
       error_ = errno ? errno : EIO;
@@ -74,6 +95,7 @@ class OutputFile {
  private:
   std::string path_, temp_;
   std::FILE* file_ = nullptr;
+  std::unique_ptr<char[]> buffer_;  // of a file's stdio stream
   int error_ = 0;
 };
 
