@@ -5,8 +5,9 @@
 // old server's cache form, and a spec that is not JSON), with a revision map
 // for pings that do not name their revision. Beyond "no crash", it checks
 // what ping.h promises: tm-validate and tm-convert agree on what is valid and
-// on its dimensions, and a valid payload comes out as compact JSON that
-// parses again and can go into a record line.
+// on its dimensions, a valid payload comes out as compact JSON that parses
+// again and can go into a record line, and converting a classic ping changes
+// nothing but "ver" and "histograms".
 //
 // fuzz/validator.dict holds the field names and revision URLs below, so that
 // mutated inputs reach histogram checking.
@@ -83,6 +84,7 @@ struct Fixture {
   RevisionMap revisions;
   std::unique_ptr<PingChecker> checker;
   simdjson::dom::parser parser;
+  simdjson::dom::parser other_parser;
 
   Fixture() {
     const char* tmp = std::getenv("TMPDIR");
@@ -145,6 +147,30 @@ void CheckOutput(Fixture& f, const Record& r, const char* mode) {
   FUZZ_CHECK(doc.is_object(), std::string(mode) + ": valid payload is not an object");
 }
 
+// A classic ping converts member by member: "ver" becomes 2, "histograms"
+// changes form, and every other member passes through unchanged, in order.
+void CheckPassThrough(Fixture& f, const std::string& validated, const std::string& converted) {
+  simdjson::padded_string before_text(validated), after_text(converted);
+  simdjson::dom::object before, after;
+  if (f.parser.parse(before_text).get(before)) return;  // CheckOutput says why
+  int64_t ver = 0;
+  if (before["ver"].get_int64().get(ver) || ver != 1) return;
+  FUZZ_CHECK(!f.other_parser.parse(after_text).get(after), "converted ping is not an object");
+  auto a = after.begin();
+  for (auto member : before) {
+    FUZZ_CHECK(a != after.end(), "converted ping lacks " + std::string(member.key));
+    FUZZ_CHECK(member.key == (*a).key, "member " + std::string(member.key) + " became " + std::string((*a).key));
+    if (member.key == "ver") {
+      FUZZ_CHECK(simdjson::to_string((*a).value) == "2", "ver is not 2 after conversion");
+    } else if (member.key != "histograms") {
+      FUZZ_CHECK(simdjson::to_string(member.value) == simdjson::to_string((*a).value),
+                 "member " + std::string(member.key) + " changed in conversion");
+    }
+    ++a;
+  }
+  FUZZ_CHECK(a == after.end(), "conversion added a member");
+}
+
 }  // namespace
 }  // namespace tm_core::fuzz
 
@@ -175,6 +201,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   FUZZ_CHECK(SameDimensions(validated.dimensions, converted.dimensions), "dimensions differ");
   CheckOutput(f, validated, "tm-validate");
   CheckOutput(f, converted, "tm-convert");
+  CheckPassThrough(f, validated.payload, converted.payload);
   FUZZ_CHECK(converted.payload.capacity() >= converted.payload.size() + kJsonPadding,
              "converted payload without its padding");
 

@@ -1,17 +1,12 @@
 #include "tm_core/validate.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <map>
-#include <memory>
 
 #include "tm_core/cli.h"
 #include "tm_core/interrupt.h"
+#include "tm_core/output_file.h"
 #include "tm_core/ping.h"
 #include "tm_core/raw_log.h"
 #include "tm_core/record.h"
@@ -25,79 +20,6 @@ namespace {
 // names the rest are counted together.
 constexpr size_t kMaxNamesCounted = 10'000;
 constexpr std::string_view kOtherNames = "(other names)";
-
-bool IsPipe(int fd) {
-  struct stat st;
-  return ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
-}
-
-// A file written whole or not at all: to a temporary name beside it, renamed
-// over the target on Commit, so a re-run replaces its output and a reader never
-// sees half of it. "-" is standard output, written as it goes.
-class OutputFile {
- public:
-  ~OutputFile() {
-    if (file_ && file_ != stdout) {
-      std::fclose(file_);
-      ::unlink(temp_.c_str());
-    }
-  }
-  Status Open(const std::string& path) {
-    path_ = path;
-    if (path == "-") {
-      file_ = stdout;
-      // Records are tens of KB: into a 64 KB pipe, each write would wait for
-      // the reader. A larger pipe and buffer let both sides run (it is the
-      // next tool's pipe too); a pipe that stays small is only slower.
-      if (IsPipe(STDOUT_FILENO)) ::fcntl(STDOUT_FILENO, F_SETPIPE_SZ, kPipeSize);
-    } else {
-      temp_ = path + ".tmp." + std::to_string(::getpid());
-      file_ = std::fopen(temp_.c_str(), "w");
-      if (!file_) return Status::IoError(temp_, errno);
-    }
-    char* buffer;
-    if (file_ == stdout) {
-      static char stdout_buffer[kBufferSize];  // stdout outlives this object
-      buffer = stdout_buffer;
-    } else {
-      buffer_ = std::make_unique<char[]>(kBufferSize);
-      buffer = buffer_.get();
-    }
-    std::setvbuf(file_, buffer, _IOFBF, kBufferSize);
-    return Status::Ok();
-  }
-  bool is_open() const { return file_ != nullptr; }
-  static constexpr size_t kBufferSize = 1 << 20;
-  static constexpr int kPipeSize = 1 << 20;  // the default /proc/sys/fs/pipe-max-size
-  Status Write(std::string_view data) {
-    if (std::fwrite(data.data(), 1, data.size(), file_) != data.size() && !error_)
-      error_ = errno ? errno : EIO;
-    return error_ ? Status::IoError(path_, error_) : Status::Ok();
-  }
-  Status Commit() {
-    if (file_ == stdout) {
-      if (std::fflush(stdout) != 0) return Status::IoError(path_, errno);
-      return error_ ? Status::IoError(path_, error_) : Status::Ok();
-    }
-    std::FILE* f = file_;
-    file_ = nullptr;
-    bool ok = !error_ && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-    int err = error_ ? error_ : errno;
-    if (std::fclose(f) != 0 && ok) ok = false, err = errno;
-    if (ok && std::rename(temp_.c_str(), path_.c_str()) != 0) ok = false, err = errno;
-    if (!ok) {
-      ::unlink(temp_.c_str());
-      return Status::IoError(path_, err);
-    }
-    return Status::Ok();
-  }
-
- private:
-  std::string path_, temp_;
-  std::FILE* file_ = nullptr;
-  std::unique_ptr<char[]> buffer_;  // of a file's stdio stream
-  int error_ = 0;
-};
 
 void CountName(std::map<std::string, uint64_t, std::less<>>* counts, std::string_view name) {
   auto it = counts->find(name);
@@ -313,9 +235,8 @@ class Job : public RawLogReader::Reporter, public RecordReader::Reporter {
       return;
     }
     ++valid_;
-    line_.clear();
-    AppendRecordLine(*record, &line_);
-    if (Status s = output_.Write(line_); !s.ok()) WriteFailed(s);
+    AppendRecordLine(*record, output_.buffer());
+    if (Status s = output_.Wrote(); !s.ok()) WriteFailed(s);
   }
 
   void Reject(Reject reason, const std::string& detail, const Record& record, const Position& where) {
@@ -325,9 +246,9 @@ class Job : public RawLogReader::Reporter, public RecordReader::Reporter {
       if (!options_.quiet) diag_.Warn(where.file, "record " + std::to_string(where.record) + ": " + RejectName(reason) + ": " + detail);
       return;
     }
-    line_.clear();
-    AppendRejectLine(RejectName(reason), where.file + ": " + detail, record, RejectHasJsonPayload(reason), &line_);
-    if (Status s = rejects_.Write(line_); !s.ok()) WriteFailed(s);
+    AppendRejectLine(RejectName(reason), where.file + ": " + detail, record, RejectHasJsonPayload(reason),
+                     rejects_.buffer());
+    if (Status s = rejects_.Wrote(); !s.ok()) WriteFailed(s);
   }
 
   bool stopped() const { return write_failed_ || Interrupted(); }
@@ -412,7 +333,6 @@ class Job : public RawLogReader::Reporter, public RecordReader::Reporter {
   std::unique_ptr<PingChecker> checker_;
   OutputFile output_, rejects_;
   bool write_failed_ = false;
-  std::string line_;
   Findings findings_;
   uint64_t valid_ = 0;
   std::array<uint64_t, kRejectCount> rejected_{};
