@@ -511,17 +511,19 @@ struct PingChecker::Impl {
 
   // Pings of one build name their histograms in the same order, so each name is
   // first compared with the one at its position in the last section of that
-  // spec: most lookups cost a comparison instead of a hash and a cache miss.
+  // spec that began with the same name: most lookups cost a comparison instead
+  // of a hash and a cache miss. Several builds of one revision (orders that
+  // differ) keep a memo each.
   struct SectionMemo {
     std::shared_ptr<const Spec> spec;  // keeps the definitions below alive
     std::string section;               // "histograms", "payload.keyedHistograms", ...
     std::vector<std::pair<std::string, const HistogramDefinition*>> names;
   };
-  std::array<SectionMemo, 8> memos_;  // the most recently used first
+  std::array<SectionMemo, 16> memos_;  // the most recently used first
 
-  SectionMemo& Memo(const std::shared_ptr<const Spec>& spec, std::string_view section) {
+  SectionMemo& Memo(const std::shared_ptr<const Spec>& spec, std::string_view section, std::string_view first_name) {
     auto found = std::find_if(memos_.begin(), memos_.end(), [&](const SectionMemo& m) {
-      return m.spec == spec && m.section == section;
+      return m.spec == spec && m.section == section && !m.names.empty() && m.names[0].first == first_name;
     });
     if (found == memos_.end()) {
       found = memos_.end() - 1;
@@ -558,9 +560,14 @@ struct PingChecker::Impl {
     if (!section.is_object()) return Fail(Reject::kBadPayload, std::string(where) + ": not an object");
     std::optional<ObjectWriter> writer;
     if (out) writer.emplace(out);
-    SectionMemo& memo = Memo(spec, where);
+    dom::object histograms(section);
+    if (histograms.begin() == histograms.end()) {
+      if (writer) writer->Close();
+      return true;
+    }
+    SectionMemo& memo = Memo(spec, where, (*histograms.begin()).key);
     size_t position = 0;
-    for (dom::key_value_pair histogram : dom::object(section)) {
+    for (dom::key_value_pair histogram : histograms) {
       HistogramName name{where, histogram.key, {}};
       const HistogramDefinition* def = Definition(memo, position++, histogram.key);
       std::string* value_out = writer ? writer->Key(histogram.key) : nullptr;
