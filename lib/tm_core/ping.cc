@@ -203,98 +203,6 @@ bool IsCompact(const dom::parser& parser, std::string_view json) {
   return true;
 }
 
-// Where the members of an object are in the source text of a compact document
-// just parsed, from the parser's structural indexes (the tokens: every {}[]:,
-// and where each string and scalar begins; see IsCompact). In compact JSON a
-// value ends exactly where the next token begins, so a member that passes
-// through conversion unchanged can be copied as the text it came as: cheaper
-// than writing it again from the parsed document, and numbers stay as written.
-class SourceTokens {
- public:
-  SourceTokens(const dom::parser& parser, std::string_view json) : json_(json) {
-    if (const auto* stage1 = parser.implementation.get(); stage1 && stage1->structural_indexes) {
-      tokens_ = stage1->structural_indexes.get();
-      size_ = stage1->n_structural_indexes;
-    }
-  }
-  size_t size() const { return size_; }
-  char At(size_t t) const { return json_[tokens_[t]]; }
-  size_t Offset(size_t t) const { return t < size_ ? tokens_[t] : json_.size(); }
-  // The member name at token t, quotes and escapes as written.
-  std::string_view Key(size_t t) const { return json_.substr(Offset(t), Offset(t + 1) - Offset(t)); }
-
-  // The token after the value that begins at token t, or size() if it never ends.
-  size_t SkipForward(size_t t) const {
-    if (At(t) != '{' && At(t) != '[') return t + 1;
-    for (size_t depth = 0; t < size_; ++t) {
-      char c = At(t);
-      if (c == '{' || c == '[') ++depth;
-      if ((c == '}' || c == ']') && --depth == 0) return t + 1;
-    }
-    return size_;
-  }
-  // The first token of the value whose last token is t, or size() if none.
-  size_t SkipBackward(size_t t) const {
-    if (At(t) != '}' && At(t) != ']') return t;
-    for (size_t depth = 0;; --t) {
-      char c = At(t);
-      if (c == '}' || c == ']') ++depth;
-      if ((c == '{' || c == '[') && --depth == 0) return t;
-      if (t == 0) return size_;
-    }
-  }
-
- private:
-  std::string_view json_;
-  const uint32_t* tokens_ = nullptr;
-  size_t size_ = 0;
-};
-
-// A member's value in the source text: bytes [begin, end), from token `token` on.
-struct SourceSpan {
-  size_t token = 0;
-  size_t begin = 0;
-  size_t end = 0;
-  bool found = false;
-};
-
-// Finds the values of the root members named `a` and `b` (keys as written,
-// quotes included) in a compact document whose root is an object. `b` is
-// looked for from the front and `a` on both sides of it, and what comes after
-// `b` is walked from the back: the tokens inside `b` (the histograms, most of
-// a ping) are never visited. False if the tokens are not as expected.
-bool FindRootMembers(const SourceTokens& tokens, std::string_view a, SourceSpan* a_span,
-                     std::string_view b, SourceSpan* b_span) {
-  const size_t last = tokens.size() - 1;  // the root's '}'
-  if (tokens.size() < 2 || tokens.At(0) != '{' || tokens.At(last) != '}') return false;
-  for (size_t t = 1; t + 2 < last && !b_span->found;) {
-    if (tokens.At(t + 1) != ':') return false;
-    std::string_view key = tokens.Key(t);
-    size_t next = key == b ? 0 : tokens.SkipForward(t + 2);
-    if (key == b) {
-      *b_span = {t + 2, tokens.Offset(t + 2), 0, true};
-    } else if (key == a) {
-      *a_span = {t + 2, tokens.Offset(t + 2), tokens.Offset(next), true};
-    }
-    if (!b_span->found) {
-      if (next > last || (tokens.At(next) != ',' && next != last)) return false;
-      t = next + 1;
-    }
-  }
-  if (!b_span->found) return false;
-  for (size_t t = last - 1;;) {  // t: the last token of a member's value
-    size_t begin = tokens.SkipBackward(t);
-    if (begin == tokens.size() || begin < b_span->token) return false;
-    if (begin == b_span->token) {
-      b_span->end = tokens.Offset(t + 1);
-      return true;
-    }
-    if (begin < 4 || tokens.At(begin - 1) != ':' || tokens.At(begin - 3) != ',') return false;
-    if (tokens.Key(begin - 2) == a) *a_span = {begin, tokens.Offset(begin), tokens.Offset(t + 1), true};
-    t = begin - 4;
-  }
-}
-
 // The old server's info fields of a unified ping, from where they live now.
 struct InfoSource {
   const char* info_name;
@@ -648,32 +556,6 @@ struct PingChecker::Impl {
     if (!convert || compact) {
       return !spec || CheckHistograms("histograms", *histograms, spec, false, compact, nullptr);
     }
-    // "ver" becomes 2 and the histograms their compact form; the rest is
-    // copied as it came, when the source text can be told apart (it always can
-    // but for member names written with escapes).
-    SourceTokens tokens(parser, record->payload);
-    SourceSpan ver_span, histograms_span;
-    if (spec ? FindRootMembers(tokens, "\"ver\"", &ver_span, "\"histograms\"", &histograms_span) &&
-                   ver_span.found
-             : FindRootMembers(tokens, {}, &histograms_span, "\"ver\"", &ver_span)) {
-      std::string_view json = record->payload;
-      auto ver_and_text_to = [&](size_t from, size_t to) {  // the text in [from, to), with ver 2
-        if (ver_span.begin >= from && ver_span.end <= to) {
-          out.append(json.substr(from, ver_span.begin - from));
-          out.push_back('2');
-          from = ver_span.end;
-        }
-        out.append(json.substr(from, to - from));
-      };
-      if (!spec) {
-        ver_and_text_to(0, json.size());
-        return true;
-      }
-      ver_and_text_to(0, histograms_span.begin);
-      if (!CheckHistograms("histograms", *histograms, spec, false, false, &out)) return false;
-      ver_and_text_to(histograms_span.end, json.size());
-      return true;
-    }
     ObjectWriter w(&out);
     for (dom::key_value_pair field : dom::object(doc)) {
       if (field.key == "ver") {
@@ -842,7 +724,7 @@ struct PingChecker::Impl {
     if (!doc.is_object()) return Fail(Reject::kBadPayload, "not a JSON object");
     if (!IsCompact(parser, record->payload)) {
       // Compacted first (the original is put back if the record is rejected),
-      // so that what passes through unchanged can be copied as it is.
+      // so that a payload that passes unchanged is passed as it is.
       original_.resize(record->payload.size() + kJsonPadding);
       size_t size = 0;
       if (simdjson::minify(record->payload.data(), record->payload.size(), original_.data(), size))
