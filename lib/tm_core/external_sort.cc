@@ -115,7 +115,8 @@ class FileCursor final : public ExternalSorter::Cursor {
     size_t scanned = 0;
     for (;;) {
       const char* begin = buffer_.data();
-      const void* nl = std::memchr(begin + scanned, '\n', buffer_.available() - scanned);
+      // Before the first fill there is no buffer at all: memchr must not see a null pointer.
+      const void* nl = buffer_.available() > scanned ? std::memchr(begin + scanned, '\n', buffer_.available() - scanned) : nullptr;
       if (nl) {
         size_t size = static_cast<const char*>(nl) - begin;
         line_ = std::string_view(begin, size);

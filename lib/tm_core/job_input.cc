@@ -93,7 +93,8 @@ Status LineReader::Next(std::string_view* line, bool* got) {
   bool too_long = false;
   for (;;) {
     const char* begin = buffer_.data();
-    const void* nl = std::memchr(begin + scanned, '\n', buffer_.available() - scanned);
+    // Before the first fill there is no buffer at all: memchr must not see a null pointer.
+    const void* nl = buffer_.available() > scanned ? std::memchr(begin + scanned, '\n', buffer_.available() - scanned) : nullptr;
     if (nl) {
       size_t size = static_cast<const char*>(nl) - begin;
       ++line_number_;

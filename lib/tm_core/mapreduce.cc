@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tm_core/cli.h"
+#include "tm_core/compiled_job.h"
 #include "tm_core/external_sort.h"
 #include "tm_core/interrupt.h"
 #include "tm_core/job_input.h"
@@ -515,12 +516,26 @@ void AddMapReduceOptions(CLI::App& app, MapReduceOptions* o) {
       "default layout");
   app.add_option("--work-dir", o->work_dir,
                  "Where spills go, in a private directory (default: $TMPDIR or /tmp)");
-  app.add_option("--mapper", o->mapper, "Mapper command, run by /bin/sh -c")->required();
+  CLI::Option* mapper = app.add_option("--mapper", o->mapper, "Mapper command, run by /bin/sh -c");
   CLI::Option* reducer =
       app.add_option("--reducer", o->reducer, "Reducer command; none: a map-only job");
-  app.add_option("--combiner", o->combiner,
-                 "Combiner command, run over each sorted run of map output")
-      ->needs(reducer);
+  CLI::Option* combiner = app.add_option("--combiner", o->combiner,
+                                         "Combiner command, run over each sorted run of map output")
+                              ->needs(reducer);
+  app.add_option("--job", o->job,
+                 "A compiled job (tm/job.h): a shared object, or a .cpp/.cc file compiled "
+                 "into a cache under --work-dir; instead of --mapper")
+      ->excludes(mapper)
+      ->excludes(reducer)
+      ->excludes(combiner);
+  app.add_option("--spec-url", o->spec_url,
+                 "--job: where ctx.histogram() fetches a revision's Histograms.json ({repo} and "
+                 "{rev} are replaced); kept under --work-dir")
+      ->default_str(SpecCacheOptions().url_template);
+  app.parse_complete_callback([o] {
+    if (o->mapper.empty() && o->job.empty())
+      throw CLI::RequiredError("--mapper or --job is required");
+  });
   app.add_option("--num-mappers", o->num_mappers, "Mapper processes (default: the number of cores)")
       ->check(CLI::Range(1, 4096));
   app.add_option("--num-reducers", o->num_reducers,
@@ -554,7 +569,25 @@ void RunJob(const MapReduceOptions& options, Job& job, Diagnostics& diag) {
 }
 
 void MapReduce(const MapReduceOptions& options, Diagnostics& diag) {
-  auto job = NewStreamingJob(options.mapper, options.combiner, options.reducer);
+  if (options.job.empty()) {
+    auto job = NewStreamingJob(options.mapper, options.combiner, options.reducer);
+    RunJob(options, *job, diag);
+    return;
+  }
+  std::string so = options.job;
+  if (IsJobSource(options.job)) {
+    CompileOptions compile;
+    compile.cache_dir = WorkRoot(options.work_dir) + "/jobs";
+    bool compiled = false;
+    if (Status s = CompileJob(options.job, compile, &so, &compiled); !s.ok())
+      return diag.Fail("--job", s);
+    if (compiled && !options.quiet) diag.Note("compiled " + options.job + " into " + so);
+  }
+  SpecCacheOptions specs;
+  if (!options.spec_url.empty()) specs.url_template = options.spec_url;
+  specs.cache_dir = WorkRoot(options.work_dir) + "/specs";
+  std::unique_ptr<Job> job;
+  if (Status s = LoadCompiledJob(so, &job, specs); !s.ok()) return diag.Fail("--job", s);
   RunJob(options, *job, diag);
 }
 

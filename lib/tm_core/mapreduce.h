@@ -1,6 +1,7 @@
 // tm-mapreduce: MapReduce over a partitioned store (tm-store(5)) in bounded
-// memory, with jobs that are streaming commands (streaming_task.h) or, through
-// the same Job interface (mapreduce_task.h), any other implementation.
+// memory, with jobs that are streaming commands (streaming_task.h), C++ jobs
+// compiled into shared objects (compiled_job.h, --job) or, through the same
+// Job interface (mapreduce_task.h), any other implementation.
 //
 // The run, in order:
 //  1. Input: the files of --data-dir that --input-filter selects by their
@@ -47,7 +48,11 @@ struct MapReduceOptions {
   std::string data_dir;      // the store's root (required)
   std::string input_filter;  // a schema used as a filter; empty: Schema::Default(), all files
   std::string work_dir;      // where spills go; empty: $TMPDIR, else /tmp
-  std::string mapper, combiner, reducer;  // streaming commands; mapper required
+  std::string mapper, combiner, reducer;  // streaming commands; mapper or job required
+  std::string job;  // a compiled job (compiled_job.h): a .so, or C++ source compiled into
+                    // WORK_DIR/jobs/ (cached by content hash); excludes the commands
+  std::string spec_url;  // --job: where ctx.histogram() fetches Histograms.json
+                         // ({repo}, {rev}); empty: SpecCacheOptions' default
   uint32_t num_mappers = 0;               // 0: the number of cores
   uint32_t num_reducers = 1;
   uint64_t memory = 0;      // the shuffle's buffers in all; 0: a quarter of RAM
@@ -62,7 +67,7 @@ struct MapReduceOptions {
 
 void AddMapReduceOptions(CLI::App& app, MapReduceOptions* options);
 
-// Runs a streaming job as `options` says.
+// Runs a streaming job, or the compiled job options.job, as `options` says.
 void MapReduce(const MapReduceOptions& options, Diagnostics& diag);
 
 // Runs `job` (its mapper, combiner and reducer; the command fields of

@@ -1,4 +1,4 @@
-// tm-mapreduce: MapReduce over a partitioned store with streaming jobs.
+// tm-mapreduce: MapReduce over a partitioned store with streaming or compiled jobs.
 #include <CLI/CLI.hpp>
 
 #include "tm_core/cli.h"
@@ -6,8 +6,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Run a MapReduce job (--mapper, --combiner, --reducer commands) over the files of a store "
-      "that an input filter selects.",
+      "Run a MapReduce job (--mapper, --combiner, --reducer commands, or a compiled --job) over "
+      "the files of a store that an input filter selects.",
       "tm-mapreduce"};
   tm_core::MapReduceOptions opts;
   tm_core::AddMapReduceOptions(app, &opts);
