@@ -25,6 +25,11 @@ class ByteSource {
 // caller prefixes the path.
 std::unique_ptr<ByteSource> OpenFileSource(const std::string& path, Status* status);
 
+// Reads a small file (a spec, a schema) whole into *data. NotFound (the path
+// alone as message) when there is no such file; Corruption past `limit`
+// bytes, so a stray huge file is never read whole.
+Status ReadCappedFile(const std::string& path, size_t limit, std::string* data);
+
 // Reads from a file descriptor that the caller keeps owning.
 std::unique_ptr<ByteSource> NewFdSource(int fd);
 

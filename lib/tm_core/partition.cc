@@ -154,7 +154,7 @@ class StoreWriter {
   // Lines wait in a file's `pending` until there are kBatch bytes of them:
   // records of many partitions come mixed, and an encoder given one record at
   // a time works on tables that the other encoders have pushed out of the
-  // cache (30 % slower with a hundred partitions). Memory: max_files * kBatch.
+  // cache (a quarter slower with a hundred partitions). Memory: max_files * kBatch.
   static constexpr size_t kBatch = 1 << 20;
 
   struct Encoder;

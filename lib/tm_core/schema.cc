@@ -2,12 +2,15 @@
 
 #include <simdjson.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+
+#include "tm_core/byte_source.h"
 
 namespace tm_core {
 
 namespace dom = simdjson::dom;
+
+constexpr size_t kMaxSchemaSize = 16 << 20;  // schemas are a few KB
 
 bool AllowedValues::Allows(std::string_view value) const {
   switch (kind) {
@@ -102,12 +105,10 @@ Status Schema::Parse(std::string_view json, Schema* schema) {
 }
 
 Status Schema::Load(const std::string& path, Schema* schema) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path, errno);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) return Status::IoError(path, errno);
-  Status s = Parse(text.str(), schema);
+  std::string text;
+  if (Status s = ReadCappedFile(path, kMaxSchemaSize, &text); !s.ok())
+    return s.code() == Status::Code::kNotFound ? Status::IoError(path, ENOENT) : s;
+  Status s = Parse(text, schema);
   return s.ok() ? s : Status::Corruption(path + ": " + s.message());
 }
 

@@ -1,5 +1,7 @@
 #include "tm_core/spec_cache.h"
 
+#include "tm_core/byte_source.h"
+
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -61,32 +63,6 @@ std::string Expand(const std::string& tmpl, const Revision& rev) {
     }
   }
   return out;
-}
-
-// NotFound when there is no such file; the size cap keeps a stray huge file
-// from being read whole.
-Status ReadCappedFile(const std::string& path, size_t limit, std::string* data) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? Status::NotFound(path) : Status::IoError(path, errno);
-  data->clear();
-  char buf[64 << 10];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::IoError(path, err);
-    }
-    if (n == 0) break;
-    if (data->size() + n > limit) {
-      ::close(fd);
-      return Status::Corruption(path + ": larger than " + std::to_string(limit) + " bytes");
-    }
-    data->append(buf, n);
-  }
-  ::close(fd);
-  return Status::Ok();
 }
 
 // Temp file + rename: readers (this process later, or another one sharing the
