@@ -8,10 +8,9 @@
 //   tm-mapreduce --job examples/cxx/histogram_labels.cpp --data-dir store
 #include <tm/job.h>
 
-#include <charconv>
 #include <cstdint>
 
-struct HistogramLabels {
+struct HistogramLabels : tmjob::SumValues {
   void map(std::string_view, const tmjob::Dims&, std::string_view, tmjob::Context& ctx) {
     simdjson::dom::object histograms;
     if (ctx.json()["histograms"].get(histograms) != simdjson::SUCCESS) return;
@@ -32,18 +31,6 @@ struct HistogramLabels {
         i++;
       }
     }
-  }
-  void reduce(std::string_view key, const tmjob::Values& values, tmjob::Context& ctx) {
-    int64_t sum = 0;
-    for (std::string_view v : values) {
-      int64_t n = 0;
-      std::from_chars(v.data(), v.data() + v.size(), n);
-      sum += n;
-    }
-    ctx.emit(key, std::to_string(sum));
-  }
-  void combine(std::string_view key, const tmjob::Values& values, tmjob::Context& ctx) {
-    reduce(key, values, ctx);
   }
 };
 

@@ -8,10 +8,10 @@
 
 struct LinuxMemsize {
   void map(std::string_view uuid, const tmjob::Dims&, std::string_view, tmjob::Context& ctx) {
-    simdjson::dom::element info;
+    simdjson::ondemand::object info;
     std::string_view os;
     int64_t memsize = 0;
-    if (ctx.json()["info"].get(info) != simdjson::SUCCESS) return;
+    if (ctx.doc()["info"].get(info) != simdjson::SUCCESS) return;
     if (info["OS"].get(os) != simdjson::SUCCESS || os != "Linux") return;
     if (info["memsize"].get(memsize) != simdjson::SUCCESS) return;
     ctx.emit(uuid, std::to_string(memsize));

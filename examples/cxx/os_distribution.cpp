@@ -3,26 +3,12 @@
 //   tm-mapreduce --job examples/cxx/os_distribution.cpp --data-dir store
 #include <tm/job.h>
 
-#include <charconv>
-#include <cstdint>
-
-struct OsDistribution {
+struct OsDistribution : tmjob::SumValues {
   void map(std::string_view, const tmjob::Dims&, std::string_view, tmjob::Context& ctx) {
+    // doc(), not json(): only the values on the way to info.OS are parsed.
     std::string_view os;
-    if (ctx.json()["info"]["OS"].get(os) != simdjson::SUCCESS) os = "UNKNOWN";
+    if (ctx.doc()["info"]["OS"].get(os) != simdjson::SUCCESS) os = "UNKNOWN";
     ctx.emit(os, "1");
-  }
-  void reduce(std::string_view key, const tmjob::Values& values, tmjob::Context& ctx) {
-    int64_t sum = 0;
-    for (std::string_view v : values) {
-      int64_t n = 0;
-      std::from_chars(v.data(), v.data() + v.size(), n);
-      sum += n;
-    }
-    ctx.emit(key, std::to_string(sum));
-  }
-  void combine(std::string_view key, const tmjob::Values& values, tmjob::Context& ctx) {
-    reduce(key, values, ctx);
   }
 };
 

@@ -5,7 +5,9 @@
 //   struct OsCount {
 //     void map(std::string_view uuid, const tmjob::Dims& dims, std::string_view json,
 //              tmjob::Context& ctx) {
-//       ctx.emit(ctx.json()["info"]["OS"].get_string().value_unsafe(), "1");
+//       std::string_view os = "UNKNOWN";
+//       (void)ctx.doc()["info"]["OS"].get(os);
+//       ctx.emit(os, "1");
 //     }
 //     void reduce(std::string_view key, const tmjob::Values& values, tmjob::Context& ctx);
 //     // optional: void combine(key, values, ctx), with reduce's signature
@@ -21,8 +23,10 @@
 //   reduce:  once per key of the reducer's partition, keys in sorted order,
 //            with all the values of the key (held in memory together).
 // ctx.emit(key, value) writes one output line "key<TAB>value" (the key alone
-// when value is empty). ctx.json() is the record's payload parsed on demand;
-// ctx.histogram(name) the definition (bucket lower bounds) of a histogram in
+// when value is empty). ctx.doc() is the record's payload as a simdjson On
+// Demand document: the fast way to read a few fields, since only the values
+// read are parsed. ctx.json() is the same payload as a DOM tree, for a job
+// that walks much of it; ctx.histogram(name) the definition (bucket lower bounds) of a histogram in
 // the Histograms.json of the record's revision (tm-mapreduce --spec-url). Keys must hold neither
 // tab nor newline, values no newline. Views passed to a call are valid during that call only. A job
 // without reduce is map-only; combine is used only with reduce. An exception escaping a call fails
@@ -31,9 +35,9 @@
 // The binary interface below the C++ API is C-like and versioned
 // (TM_JOB_ABI_VERSION): tm-mapreduce dlopen()s the shared object, calls
 // tm_job_entry_v1() and checks abi_version and the struct size; nothing of
-// tm-mapreduce's own classes crosses it. The JSON view (Context::json) is
-// simdjson's DOM, built inside the job's own object: link it with
-// -lsimdjson (tm-mapreduce does when it compiles a .cpp itself).
+// tm-mapreduce's own classes crosses it. The JSON views (Context::doc and
+// Context::json) are simdjson's, built inside the job's own object: link it
+// with -lsimdjson (tm-mapreduce does when it compiles a .cpp itself).
 #pragma once
 
 #include <stddef.h>
@@ -43,6 +47,9 @@
 extern "C" {
 
 #define TM_JOB_ABI_VERSION 1
+// The host reserves this many readable bytes after map()'s json, so that
+// the job can parse it in place (simdjson reads past the end of a document).
+#define TM_JOB_JSON_PADDING 64
 
 // A byte string, not NUL-terminated.
 typedef struct tm_job_str {
@@ -91,6 +98,8 @@ typedef struct tm_job_api {
   void* (*create)(int role, const tm_job_host* host);  // NULL on failure
   void (*destroy)(void* self);
   const char* (*last_error)(void* self);
+  // json.data[json.size] up to json.data[json.size + TM_JOB_JSON_PADDING - 1]
+  // are readable (their values are unspecified).
   int (*map)(void* self, tm_job_str uuid, const tm_job_str* dims, size_t num_dims, tm_job_str json,
              const tm_job_emitter* out);
   // combine and reduce: one key and all its values.
@@ -108,12 +117,16 @@ typedef const tm_job_api* (*tm_job_entry_fn)(void);
 // ---- The C++ API -------------------------------------------------------
 #include <simdjson.h>
 
+#include <charconv>
 #include <exception>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+static_assert(simdjson::SIMDJSON_PADDING <= TM_JOB_JSON_PADDING,
+              "this simdjson reads further past a document than the host reserves");
 
 // Not `namespace tm`: that clashes with C's struct tm.
 namespace tmjob {
@@ -139,12 +152,30 @@ class Context {
   }
   void emit(std::string_view key, long long value) { emit(key, std::to_string(value)); }
 
-  // The current record's payload parsed as a DOM (map only); parsed at the
-  // first call in each map() call, then reused. Valid during the map() call.
-  // A payload that is not JSON: an element whose error() says why.
+  // The current record's payload as an On Demand document (map only),
+  // parsed in place as its values are read: reading info.OS of a 40 KB ping
+  // skips the rest of it. Each call starts over at the document's beginning;
+  // between calls the On Demand rules hold (read each value at most once, and
+  // values taken from the document are invalid once it is read further or
+  // started over). Valid during the map() call. A payload that is not JSON:
+  // a result whose error() says why, at the first value read.
+  simdjson::simdjson_result<simdjson::ondemand::document>& doc() {
+    if (!iterated_) {
+      document_ = ondemand_.iterate(payload_.data(), payload_.size(),
+                                    payload_.size() + TM_JOB_JSON_PADDING);
+      iterated_ = true;
+    } else if (document_.error() == simdjson::SUCCESS) {
+      document_.value_unsafe().rewind();
+    }
+    return document_;
+  }
+
+  // The current record's payload parsed as a DOM tree (map only): parsed at
+  // the first call in each map() call, then reused. Valid during the map()
+  // call. A payload that is not JSON: an element whose error() says why.
   simdjson::simdjson_result<simdjson::dom::element> json() {
     if (!parsed_) {
-      doc_ = parser_.parse(payload_.data(), payload_.size(), true);
+      doc_ = parser_.parse(payload_.data(), payload_.size(), false);
       parsed_ = true;
     }
     return doc_;
@@ -153,7 +184,8 @@ class Context {
   // The definition of histogram `name` in the Histograms.json of the current
   // record's revision (its info.revision; map only), fetched and cached by
   // tm-mapreduce (--spec-url). Nothing when it cannot be had: *why (if given)
-  // says why. A "STARTUP_" name finds the unprefixed definition.
+  // says why. A "STARTUP_" name finds the unprefixed definition. Reads
+  // info.revision through json(), so it costs a DOM tree of the record.
   std::optional<Histogram> histogram(std::string_view name, std::string* why = nullptr) {
     std::string_view revision;
     if (json()["info"]["revision"].get(revision) != simdjson::SUCCESS) {
@@ -190,7 +222,7 @@ class Context {
   void Begin(const tm_job_emitter* out, std::string_view payload) {
     out_ = out;
     payload_ = payload;
-    parsed_ = false;
+    parsed_ = iterated_ = false;
   }
   bool failed() const { return failed_; }
   bool output_failed() const { return output_failed_; }
@@ -201,11 +233,37 @@ class Context {
   const tm_job_emitter* out_ = nullptr;
   std::string_view payload_;
   bool parsed_ = false;
+  bool iterated_ = false;
   bool failed_ = false;
   bool output_failed_ = false;
   std::string error_;
   simdjson::dom::parser parser_;
   simdjson::simdjson_result<simdjson::dom::element> doc_;
+  simdjson::ondemand::parser ondemand_;
+  simdjson::simdjson_result<simdjson::ondemand::document> document_;
+};
+
+// The sum of values written as integers, such as counts and their partial
+// sums; a value that is not an integer adds nothing.
+inline int64_t sum(const Values& values) {
+  int64_t total = 0;
+  for (std::string_view v : values) {
+    int64_t n = 0;
+    std::from_chars(v.data(), v.data() + v.size(), n);
+    total += n;
+  }
+  return total;
+}
+
+// A base for jobs whose values are counts: reduce, and combine alike, emit
+// "key<TAB>sum". A job derives from it and writes only map().
+struct SumValues {
+  void reduce(std::string_view key, const Values& values, Context& ctx) {
+    ctx.emit(key, static_cast<long long>(sum(values)));
+  }
+  void combine(std::string_view key, const Values& values, Context& ctx) {
+    reduce(key, values, ctx);
+  }
 };
 
 namespace detail {

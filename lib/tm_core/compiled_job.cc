@@ -19,6 +19,10 @@
 namespace tm_core {
 namespace {
 
+// The engine's padding after a mapper's line (Task::Feed) is what map()'s
+// contract promises the job.
+static_assert(kJsonPadding >= TM_JOB_JSON_PADDING);
+
 tm_job_str Str(std::string_view s) { return {s.data(), s.size()}; }
 
 // The loaded object: shared by the job and every task it made, so that

@@ -10,6 +10,7 @@
 
 #include "tm_core/byte_source.h"
 #include "tm_core/interrupt.h"
+#include "tm_core/line_reader.h"
 
 namespace tm_core {
 
@@ -108,34 +109,16 @@ class MemoryCursor final : public ExternalSorter::Cursor {
 class FileCursor final : public ExternalSorter::Cursor {
  public:
   FileCursor(std::unique_ptr<ByteSource> source, std::string path, size_t chunk)
-      : buffer_(std::move(source), chunk), path_(std::move(path)) {}
-  bool Next() override {
-    buffer_.Consume(consumed_);
-    consumed_ = 0;
-    size_t scanned = 0;
-    for (;;) {
-      const char* begin = buffer_.data();
-      // Before the first fill there is no buffer at all: memchr must not see a null pointer.
-      const void* nl = buffer_.available() > scanned ? std::memchr(begin + scanned, '\n', buffer_.available() - scanned) : nullptr;
-      if (nl) {
-        size_t size = static_cast<const char*>(nl) - begin;
-        line_ = std::string_view(begin, size);
-        consumed_ = size + 1;
-        return true;
-      }
-      scanned = buffer_.available();
-      if (!buffer_.Fill(buffer_.available() + 1)) return false;  // runs end with '\n'
-    }
-  }
+      : reader_(std::move(source), chunk), path_(std::move(path)) {}
+  bool Next() override { return reader_.Next(&line_); }  // runs end with '\n'
   Status status() const override {
-    const Status& s = buffer_.status();
+    const Status& s = reader_.status();
     return s.ok() ? s : Status::IoError(path_ + ": " + s.message());
   }
 
  private:
-  ReadBuffer buffer_;
+  LineReader reader_;
   std::string path_;
-  size_t consumed_ = 0;
 };
 
 // Writes lines to a new run file.

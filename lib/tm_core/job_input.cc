@@ -1,7 +1,6 @@
 #include "tm_core/job_input.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 
 #include "tm_core/xz.h"
@@ -83,51 +82,6 @@ std::unique_ptr<ByteSource> OpenStoreFile(const std::string& path, Status* statu
   auto xz = NewXzSource(std::move(source));
   if (!xz) *status = Status::Internal("cannot start the xz decoder");
   return xz;
-}
-
-Status LineReader::Next(std::string_view* line, bool* got) {
-  buffer_.Consume(consumed_);
-  consumed_ = 0;
-  *got = false;
-  size_t scanned = 0;
-  bool too_long = false;
-  for (;;) {
-    const char* begin = buffer_.data();
-    // Before the first fill there is no buffer at all: memchr must not see a null pointer.
-    const void* nl = buffer_.available() > scanned ? std::memchr(begin + scanned, '\n', buffer_.available() - scanned) : nullptr;
-    if (nl) {
-      size_t size = static_cast<const char*>(nl) - begin;
-      ++line_number_;
-      consumed_ = size + 1;
-      if (too_long || size > max_line_)
-        return Status::Corruption("line longer than " + std::to_string(max_line_) + " bytes");
-      *line = std::string_view(begin, size);
-      *got = true;
-      return Status::Ok();
-    }
-    if (buffer_.available() > max_line_) {
-      // Drop what we have and look for the end of the line.
-      too_long = true;
-      buffer_.Consume(buffer_.available());
-      scanned = 0;
-    } else {
-      scanned = buffer_.available();
-    }
-    if (!buffer_.Fill(buffer_.available() + 1)) {
-      if (!buffer_.status().ok()) {
-        ++line_number_;
-        return buffer_.status();
-      }
-      if (buffer_.available() == 0 && !too_long) return Status::Ok();
-      ++line_number_;
-      consumed_ = buffer_.available();
-      if (too_long)
-        return Status::Corruption("line longer than " + std::to_string(max_line_) + " bytes");
-      *line = std::string_view(buffer_.data(), buffer_.available());
-      *got = true;
-      return Status::Ok();
-    }
-  }
 }
 
 }  // namespace tm_core

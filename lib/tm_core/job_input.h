@@ -46,28 +46,4 @@ Status SelectInputs(const std::string& data_dir, const Schema& filter,
 // legacy .lzma format), others read as they are.
 std::unique_ptr<ByteSource> OpenStoreFile(const std::string& path, Status* status);
 
-// Splits a ByteSource into lines (without '\n'; a last line without one
-// counts), through one ReadBuffer. A line longer than `max_line` is skipped
-// and reported by Next as Corruption with line_number() set, after which
-// reading goes on.
-class LineReader {
- public:
-  LineReader(std::unique_ptr<ByteSource> source, size_t chunk, size_t max_line)
-      : buffer_(std::move(source), chunk), max_line_(max_line) {}
-
-  // Sets *line (valid until the next call) and returns OK with true in
-  // *got; *got false at the end. A read error (a corrupt xz stream) is
-  // returned as it is, and ends the file.
-  Status Next(std::string_view* line, bool* got);
-
-  uint64_t line_number() const { return line_number_; }  // of the last line returned
-  uint64_t offset() const { return buffer_.offset(); }   // bytes consumed
-
- private:
-  ReadBuffer buffer_;
-  size_t max_line_;
-  size_t consumed_ = 0;
-  uint64_t line_number_ = 0;
-};
-
 }  // namespace tm_core

@@ -16,6 +16,7 @@
 #include "tm_core/external_sort.h"
 #include "tm_core/interrupt.h"
 #include "tm_core/job_input.h"
+#include "tm_core/line_reader.h"
 #include "tm_core/output_file.h"
 #include "tm_core/streaming_task.h"
 #include "tm_core/text.h"
@@ -317,25 +318,30 @@ class Engine {
       FileError(file.path, open_status.message());
       return Status::Ok();
     }
+    size_t dimensions_size = 0;
+    for (const std::string& d : file.dimensions) dimensions_size += d.size() + 1;
     LineReader reader(std::move(source), kReadChunk, kMaxLine);
     std::string_view line;
-    bool got = false;
     uint64_t records = 0;
     for (;;) {
-      Status s = reader.Next(&line, &got);
-      if (!s.ok()) {
-        LineError(file.path, reader.line_number(), s.message());
-        if (s.code() == Status::Code::kCorruption && s.message().rfind("line longer", 0) == 0)
-          continue;
-        ++failed_files_;
-        break;  // a read error or a damaged xz stream ends the file
+      if (!reader.Next(&line)) {
+        if (!reader.status().ok()) {  // a read error or a damaged xz stream ends the file
+          LineError(file.path, reader.line_number() + 1, reader.status().message());
+          ++failed_files_;
+        }
+        break;
       }
-      if (!got) break;
+      if (reader.too_long()) {
+        LineError(file.path, reader.line_number(),
+                  "line longer than " + std::to_string(kMaxLine) + " bytes");
+        continue;
+      }
       const size_t tab = line.find('\t');
       if (tab == std::string_view::npos || tab == 0) {
         LineError(file.path, reader.line_number(), "no <uuid><TAB> at the start of the line");
         continue;
       }
+      input->reserve(line.size() + dimensions_size + kJsonPadding);  // see Task::Feed
       input->assign(line.substr(0, tab + 1));
       for (const std::string& d : file.dimensions) {
         *input += d;
@@ -393,17 +399,14 @@ class Engine {
       Status status;
       auto source = OpenFileSource(path, &status);
       if (!source) return Fail(Status::IoError(path + ": " + status.message()));
-      LineReader reader(std::move(source), kReduceChunk, SIZE_MAX);
+      LineReader reader(std::move(source), kReduceChunk);
       std::string_view line;
-      bool got = false;
-      for (;;) {
-        if (Status s = reader.Next(&line, &got); !s.ok())
-          return Fail(Status::IoError(path + ": " + s.message()));
-        if (!got) break;
+      while (reader.Next(&line)) {
         ++reduce_output_;
         AppendOutputLine(options_.format, line, output_.buffer());
         if (Status s = output_.Wrote(); !s.ok()) return Fail(s);
       }
+      if (!reader.status().ok()) return Fail(Status::IoError(path + ": " + reader.status().message()));
       ::unlink(path.c_str());
     }
   }

@@ -6,7 +6,9 @@
 // (mapreduce.cc, external_sort.cc) does not change.
 //
 // Lines never hold '\n'. What the engine feeds:
-//   mapper:   one record per line, "uuid\tdim1\t...\tdimN\tjson" (tm-mapreduce(1))
+//   mapper:   one record per line, "uuid\tdim1\t...\tdimN\tjson" (tm-mapreduce(1)),
+//             followed in memory by kJsonPadding readable bytes, so that the
+//             JSON at its end can be parsed in place
 //   combiner: "key\tvalue" lines of one sorted run, in key order
 //   reducer:  "key\tvalue" lines of its partition, in key order
 // What a task emits: "key\tvalue" lines; a line without a tab is a key with
@@ -17,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "tm_core/record.h"
 #include "tm_core/status.h"
 
 namespace tm_core {

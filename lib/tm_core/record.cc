@@ -98,59 +98,17 @@ Status ParseRecordLine(std::string_view line, Record* record) {
 
 RecordReader::RecordReader(std::unique_ptr<ByteSource> source, std::string name,
                            Reporter* reporter, Options options)
-    : in_(std::move(source), options.chunk_size),
+    : in_(std::move(source), options.chunk_size, options.max_line_size),
       name_(std::move(name)),
       reporter_(reporter),
       options_(options) {}
 
-bool RecordReader::NextLine(std::string_view* line, bool* too_long) {
-  *too_long = false;
-  size_t scanned = 0;  // bytes already known to hold no newline
-  for (;;) {
-    const char* p = in_.data();
-    // (No memchr on an empty buffer: its data() may still be null.)
-    const void* nl = in_.available() > scanned ? std::memchr(p + scanned, '\n', in_.available() - scanned)
-                                               : nullptr;
-    if (nl) {
-      size_t n = static_cast<const char*>(nl) - p;
-      line_offset_ = in_.offset();
-      *too_long = n > options_.max_line_size;
-      *line = {p, std::min(n, options_.max_line_size)};
-      in_.Consume(n + 1);
-      return true;
-    }
-    scanned = in_.available();
-    if (scanned > options_.max_line_size) {
-      // Hand out the head of the line once, then drop the rest unseen.
-      line_offset_ = in_.offset();
-      *too_long = true;
-      *line = {p, options_.max_line_size};
-      overlong_ = true;
-      return true;
-    }
-    if (!in_.Fill(scanned + 1)) {
-      if (!in_.status().ok() || scanned == 0) return false;
-      line_offset_ = in_.offset();  // a last line without its newline
-      *line = {in_.data(), scanned};
-      in_.Consume(scanned);
-      return true;
-    }
-  }
-}
-
 bool RecordReader::Next(Record* record) {
   std::string_view line;
-  bool too_long;
-  for (;;) {
-    if (overlong_) {
-      SkipOverlongRest();
-      if (!in_.status().ok()) return false;
-    }
-    if (!NextLine(&line, &too_long)) return false;
-    ++line_;
-    Status s = too_long ? Status::Corruption("line longer than " +
-                                             std::to_string(options_.max_line_size) + " bytes")
-                        : ParseRecordLine(line, record);
+  while (in_.Next(&line)) {
+    Status s = in_.too_long() ? Status::Corruption("line longer than " +
+                                                   std::to_string(options_.max_line_size) + " bytes")
+                              : ParseRecordLine(line, record);
     if (s.ok()) {
       ++records_;
       return true;
@@ -158,25 +116,7 @@ bool RecordReader::Next(Record* record) {
     ++malformed_;
     if (reporter_) reporter_->Malformed(position(), line, s.message());
   }
-}
-
-void RecordReader::SkipOverlongRest() {
-  // The reported head is still at the front of the buffer: drop it and
-  // everything up to and including the next newline.
-  for (;;) {
-    const char* p = in_.data();
-    const void* nl = in_.available() ? std::memchr(p, '\n', in_.available()) : nullptr;
-    if (nl) {
-      in_.Consume(static_cast<const char*>(nl) - p + 1);
-      overlong_ = false;
-      return;
-    }
-    in_.Consume(in_.available());
-    if (!in_.Fill(1)) {
-      overlong_ = false;
-      return;
-    }
-  }
+  return false;
 }
 
 }  // namespace tm_core

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "tm_core/byte_source.h"
+#include "tm_core/line_reader.h"
 #include "tm_core/position.h"
 #include "tm_core/status.h"
 
@@ -88,24 +89,15 @@ class RecordReader {
 
   const Status& status() const { return in_.status(); }
   // Where the last record handed out (or reported) is: its line number and offset.
-  Position position() const { return {name_, line_, line_offset_}; }
+  Position position() const { return {name_, in_.line_number(), in_.line_offset()}; }
   uint64_t records() const { return records_; }
   uint64_t malformed() const { return malformed_; }
 
  private:
-  // The next line, without its newline, in *line; false at the end of input.
-  // An overlong line comes out cut, with *too_long set.
-  bool NextLine(std::string_view* line, bool* too_long);
-  void SkipOverlongRest();
-
-  ReadBuffer in_;
+  LineReader in_;
   std::string name_;
   Reporter* reporter_;
   Options options_;
-  bool overlong_ = false;  // the front of the buffer is a cut line to drop
-
-  uint64_t line_ = 0;
-  uint64_t line_offset_ = 0;
   uint64_t records_ = 0;
   uint64_t malformed_ = 0;
 };

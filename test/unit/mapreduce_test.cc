@@ -15,6 +15,7 @@
 #include "fakes.h"
 #include "tm_core/external_sort.h"
 #include "tm_core/job_input.h"
+#include "tm_core/line_reader.h"
 #include "tm_core/streaming_task.h"
 #include "tm_core/xz.h"
 
@@ -251,27 +252,38 @@ TEST_CASE("A filter with another number of dimensions than the paths is an error
         Status::Code::kIoError);
 }
 
-TEST_CASE("The line reader splits anywhere, keeps a last line without newline, skips long lines",
-          "[mapreduce]") {
+TEST_CASE("The line reader splits anywhere, keeps a last line without newline, cuts long lines",
+          "[line_reader]") {
   const size_t chunk = GENERATE(1, 3, 4096);
   CAPTURE(chunk);
   LineReader reader(test::StringSource::New("a\tb\n\n" + std::string(50, 'x') + "\nlast", chunk),
                     chunk, 20);
   std::vector<std::string> got;
-  std::vector<std::string> errors;
-  for (;;) {
-    std::string_view line;
-    bool more = false;
-    Status s = reader.Next(&line, &more);
-    if (!s.ok()) {
-      errors.push_back(std::to_string(reader.line_number()) + ": " + s.message());
-      continue;
-    }
-    if (!more) break;
-    got.emplace_back(line);
+  std::vector<uint64_t> numbers, offsets;
+  std::string_view line;
+  while (reader.Next(&line)) {
+    got.emplace_back(std::string(line) + (reader.too_long() ? " (cut)" : ""));
+    numbers.push_back(reader.line_number());
+    offsets.push_back(reader.line_offset());
   }
-  CHECK(got == std::vector<std::string>{"a\tb", "", "last"});
-  CHECK(errors == std::vector<std::string>{"3: line longer than 20 bytes"});
+  CHECK(reader.status().ok());
+  CHECK(got == std::vector<std::string>{"a\tb", "", std::string(20, 'x') + " (cut)", "last"});
+  CHECK(numbers == std::vector<uint64_t>{1, 2, 3, 4});
+  CHECK(offsets == std::vector<uint64_t>{0, 4, 5, 56});
+}
+
+TEST_CASE("The line reader skips the rest of a long line it could not hold", "[line_reader]") {
+  const size_t chunk = GENERATE(1, 7, 4096);
+  CAPTURE(chunk);
+  LineReader reader(test::StringSource::New(std::string(5000, 'y') + "\nnext\n", chunk), chunk, 10);
+  std::string_view line;
+  REQUIRE(reader.Next(&line));
+  CHECK(reader.too_long());
+  CHECK(line == std::string(10, 'y'));
+  REQUIRE(reader.Next(&line));
+  CHECK_FALSE(reader.too_long());
+  CHECK(line == "next");
+  CHECK_FALSE(reader.Next(&line));
 }
 
 TEST_CASE("A damaged xz store file reads as a Corruption after its good lines", "[mapreduce]") {
@@ -296,15 +308,9 @@ TEST_CASE("A damaged xz store file reads as a Corruption after its good lines", 
   REQUIRE(source);
   LineReader reader(std::move(source), 256, 1 << 20);
   uint64_t lines = 0;
-  Status s;
-  for (;;) {
-    std::string_view line;
-    bool more = false;
-    s = reader.Next(&line, &more);
-    if (!s.ok() || !more) break;
-    ++lines;
-  }
-  CHECK_FALSE(s.ok());
+  std::string_view line;
+  while (reader.Next(&line)) ++lines;
+  CHECK_FALSE(reader.status().ok());
   CHECK(lines < 1000);
 }
 
