@@ -14,10 +14,13 @@
 #include <vector>
 
 #include "tm/job.h"
+#include "tm_core/byte_source.h"
 #include "tm_core/digest.h"
 
 namespace tm_core {
 namespace {
+
+constexpr size_t kMaxJobSourceSize = 64 << 20;  // a job is one source file, not a data set
 
 // The engine's padding after a mapper's line (Task::Feed) is what map()'s
 // contract promises the job.
@@ -302,11 +305,9 @@ bool IsJobSource(const std::string& path) {
 Status CompileJob(const std::string& source, const CompileOptions& options, std::string* so_path,
                   bool* compiled) {
   *compiled = false;
-  std::ifstream in(source, std::ios::binary);
-  if (!in) return Status::IoError(source, errno);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) return Status::IoError(source, errno);
+  std::string bytes;
+  if (Status s = ReadCappedFile(source, kMaxJobSourceSize, &bytes); !s.ok())
+    return s.code() == Status::Code::kNotFound ? Status::IoError(source, ENOENT) : s;
 
   std::string compiler = options.compiler;
   if (compiler.empty()) {
@@ -320,7 +321,7 @@ Status CompileJob(const std::string& source, const CompileOptions& options, std:
   // The hash covers what decides the object: the source and the command
   // (paths of the source and output aside).
   std::string hash =
-      Sha256Hex(bytes.str() + '\0' + compiler + '\0' + flags + '\0' + libs).substr(0, 32);
+      Sha256Hex(bytes + '\0' + compiler + '\0' + flags + '\0' + libs).substr(0, 32);
   if (Status s = MakeDirs(options.cache_dir); !s.ok()) return s;
   *so_path = options.cache_dir + "/" + hash + ".so";
   struct stat st;

@@ -1,12 +1,16 @@
 #include "tm_core/revision_map.h"
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
+#include <string>
 
+#include "tm_core/byte_source.h"
 #include "tm_core/spec_cache.h"
 
 namespace tm_core {
+
+namespace {
+constexpr size_t kMaxRevisionMapSize = 16 << 20;  // rules are a few lines per channel
+}  // namespace
 
 Status RevisionMap::Parse(std::string_view text, RevisionMap* map) {
   map->rules_.clear();
@@ -40,12 +44,10 @@ Status RevisionMap::Parse(std::string_view text, RevisionMap* map) {
 }
 
 Status RevisionMap::Load(const std::string& path, RevisionMap* map) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(path, errno);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::IoError(path, errno);
-  Status s = Parse(text.str(), map);
+  std::string text;
+  if (Status s = ReadCappedFile(path, kMaxRevisionMapSize, &text); !s.ok())
+    return s.code() == Status::Code::kNotFound ? Status::IoError(path, ENOENT) : s;
+  Status s = Parse(text, map);
   return s.ok() ? s : Status::Corruption(path + ": " + s.message());
 }
 

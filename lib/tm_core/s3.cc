@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tm_core/byte_source.h"
 #include "tm_core/digest.h"
 #include "tm_core/interrupt.h"
 #include "tm_core/store_files.h"
@@ -31,6 +32,7 @@ namespace {
 
 // SHA-256 of no bytes: the payload hash of HEAD, GET, DELETE and empty POSTs.
 constexpr char kEmptySha256[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+constexpr size_t kMaxIniFileSize = 1 << 20;     // ~/.aws/credentials and config hold a few lines
 constexpr size_t kMaxResponseBody = 16 << 20;   // a ListObjectsV2 page of 1000 long keys fits
 constexpr uint64_t kMaxSinglePut = 5ull << 30;  // S3's largest PUT; above, parts are a must
 constexpr uint64_t kMaxParts = 10'000;
@@ -68,11 +70,10 @@ std::string HomeDirectory(const EnvLookup& env) {
 
 // Reads an AWS file if there is one. A missing file is an empty one.
 Status ReadIniFile(const std::string& path, IniSections* sections) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Ok();
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Status s = ParseIni(ss.str(), sections);
+  std::string text;
+  if (Status s = ReadCappedFile(path, kMaxIniFileSize, &text); !s.ok())
+    return s.code() == Status::Code::kNotFound ? Status::Ok() : s;
+  Status s = ParseIni(text, sections);
   if (!s.ok()) return Status::InvalidArgument(path + ": " + s.message());
   return Status::Ok();
 }
@@ -217,10 +218,9 @@ class S3Store : public Store {
     *part_size = std::max(options_.part_size, (smallest + (1 << 20) - 1) >> 20 << 20);
   }
 
-  Status List(std::string_view prefix, std::vector<ObjectInfo>* objects) override {
+  Status ListUnsorted(std::string_view prefix, std::vector<ObjectInfo>* found) override {
     const std::string full = prefix_ + std::string(prefix);
     std::string token;
-    std::vector<ObjectInfo> found;
     for (;;) {
       std::vector<std::pair<std::string, std::string>> params = {
           {"list-type", "2"}, {"max-keys", std::to_string(options_.list_page_size)}};
@@ -239,17 +239,13 @@ class S3Store : public Store {
       for (auto& o : page.objects) {
         if (!o.key.starts_with(full)) continue;  // a server that ignores prefix
         o.key.erase(0, prefix_.size());
-        found.push_back(std::move(o));
+        found->push_back(std::move(o));
       }
       if (!page.truncated) break;
       if (page.next_token == token)
         return Status::Corruption(url_ + std::string(prefix) + ": listing does not advance");
       token = page.next_token;
     }
-    std::sort(found.begin(), found.end(),
-              [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-    objects->insert(objects->end(), std::make_move_iterator(found.begin()),
-                    std::make_move_iterator(found.end()));
     return Status::Ok();
   }
 

@@ -52,12 +52,11 @@ class LocalStore : public Store {
 
   const std::string& url() const override { return url_; }
 
-  Status List(std::string_view prefix, std::vector<ObjectInfo>* objects) override {
+  Status ListUnsorted(std::string_view prefix, std::vector<ObjectInfo>* found) override {
     // Walk only the deepest directory the prefix names.
     std::string dir = root_ + std::string(prefix.substr(0, prefix.rfind('/') + 1));
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) return Status::Ok();
-    std::vector<ObjectInfo> found;
     fs::recursive_directory_iterator it(dir, ec), end;
     if (ec) return Status::IoError(dir, ec.value());
     for (; it != end; it.increment(ec)) {
@@ -74,12 +73,8 @@ class LocalStore : public Store {
       info.key = std::move(key);
       info.size = it->file_size(ec);
       if (ec) return Status::IoError(it->path().string(), ec.value());
-      found.push_back(std::move(info));
+      found->push_back(std::move(info));
     }
-    std::sort(found.begin(), found.end(),
-              [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-    objects->insert(objects->end(), std::make_move_iterator(found.begin()),
-                    std::make_move_iterator(found.end()));
     return Status::Ok();
   }
 
@@ -185,6 +180,16 @@ bool IsValidKey(std::string_view key) {
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
+}
+
+Status Store::List(std::string_view prefix, std::vector<ObjectInfo>* objects) {
+  std::vector<ObjectInfo> found;
+  if (Status s = ListUnsorted(prefix, &found); !s.ok()) return s;
+  std::sort(found.begin(), found.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  objects->insert(objects->end(), std::make_move_iterator(found.begin()),
+                  std::make_move_iterator(found.end()));
+  return Status::Ok();
 }
 
 Status ParseStoreUrl(std::string_view url, StoreUrl* parsed) {

@@ -84,7 +84,7 @@ class Store {
   // *objects, sorted by key. sha256 is not filled (S3 lists no metadata);
   // local files whose name, or a directory's, starts with '.' are not objects
   // (that is how files being written are named). Missing prefix: no objects.
-  virtual Status List(std::string_view prefix, std::vector<ObjectInfo>* objects) = 0;
+  Status List(std::string_view prefix, std::vector<ObjectInfo>* objects);
 
   // NotFound when there is no such object. LocalStore computes sha256 (reads the file).
   virtual Status Head(const std::string& key, ObjectInfo* object) = 0;
@@ -114,6 +114,10 @@ class Store {
   // multipart_threshold (and above 5 GiB, S3's largest PUT), of part_size, or
   // larger when a file would need more than S3's 10,000 parts.
   virtual void PutDigestsNeeded(uint64_t size, bool* md5, uint64_t* part_size) const = 0;
+
+ protected:
+  // What List finds, in any order: appended to *found.
+  virtual Status ListUnsorted(std::string_view prefix, std::vector<ObjectInfo>* found) = 0;
 };
 
 // A store URL taken apart.

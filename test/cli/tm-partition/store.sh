@@ -41,18 +41,3 @@ check_eq "a schema's layout" \
 20140309/OTHER/OTHER.Fennec.v2.log.X.lzma
 20140309/OTHER/UNKNOWN.Firefox.v4.log.X.lzma" \
   "$(cd "$T/s" && find . -type f | sed 's|^\./||; s/\.log\.[0-9a-f]\{32\}\.lzma$/.log.X.lzma/' | sort)"
-
-# The store's files read back through the old system's real store file's format.
-if [ -r "$SHARED/peer/analysis/example/test/ss-ff-n-22.lzma" ]; then
-  xz -dc "$SHARED/peer/analysis/example/test/ss-ff-n-22.lzma" |
-    awk -F'\t' -v OFS='\t' '{ print $1, "2013-10-11T00:00:00.000Z", "saved-session", "Firefox", "22.0a1", "nightly", "20130226031002", "", $2 }' \
-    > "$T/real.tsv"
-  "$TM_BIN/tm-partition" -q --out "$T/real" "$T/real.tsv"
-  check_eq "the old store's path for its records" \
-    "$(sed -n 's|^\(saved_session/Firefox/nightly/22.0a1/20130226031002.20131011.v2.log\)\..*|\1|p' "$SHARED/peer/analysis/example/test/input.txt")" \
-    "$(cd "$T/real" && find . -type f | sed 's|^\./||; s/\.[0-9a-f]\{32\}\.lzma$//')"
-  check_eq "the old store's lines, byte for byte" \
-    "$(xz -dc "$SHARED/peer/analysis/example/test/ss-ff-n-22.lzma" | sort | sha256sum)" "$(store_lines "$T/real" | sha256sum)"
-else
-  echo "SKIPPED (in part): no ../shared/testdata" >&2
-fi
