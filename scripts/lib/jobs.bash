@@ -73,6 +73,7 @@ tm_check_source() {
 # Mail addresses: one or more, comma-separated, each user or user@host.
 tm_check_mail_to() {
   local address addresses
+  tm_check_one_line "$1" || return 1
   IFS=, read -ra addresses <<< "$1"
   [ "${#addresses[@]}" -gt 0 ] || { TM_WHY="empty address"; return 1; }
   for address in "${addresses[@]}"; do
