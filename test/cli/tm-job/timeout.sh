@@ -1,7 +1,7 @@
 # When a job's timeout expires, tm-job stops all its processes: SIGTERM, then
 # SIGKILL after the grace period to one that ignores SIGTERM, also to one
 # that made a process group of its own. It publishes nothing, exits 1, and
-# records the timeout.
+# records the timeout. SIGTERM to tm-job stops the job the same way.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.bash"
 
@@ -39,3 +39,24 @@ check_contains "history" '"status":"timeout","exit_code":null,"bytes_published":
 log=$(cat "$(run_dir slow)/tm-job.log")
 check_contains "tm-job.log" "SIGTERM" "$log"
 check_contains "tm-job.log" "SIGKILL" "$log" # the stubborn one ignored SIGTERM
+
+# SIGTERM to tm-job itself: it stops the job's processes the same way,
+# records the run as interrupted, and dies of the signal.
+rm -f "$PIDS"/*
+job_tarball waits << 'EOF_JOB'
+echo $$ > "$PIDS/main.tmp" && mv "$PIDS/main.tmp" "$PIDS/main"
+sleep 300
+EOF_JOB
+"$TM_JOB" --state-dir "$STATE" --job-name waits --code-tarball "$T/waits.tgz" --destination "$BUCKET" \
+  > "$T/out" 2> "$T/err" &
+runner=$!
+for _ in $(seq 200); do [ -s "$PIDS/main" ] && break; sleep 0.1; done
+[ -s "$PIDS/main" ] || fail "the job did not start"
+kill -TERM "$runner"
+rc=0
+wait "$runner" || rc=$?
+check_eq "exit status after SIGTERM" 143 "$rc"
+check_contains "stderr after SIGTERM" "tm-job: waits: interrupted by SIGTERM" "$(cat "$T/err")"
+! alive "$(cat "$PIDS/main")" || fail "the job's process survived tm-job's SIGTERM"
+check_contains "history" '"status":"interrupted","exit_code":null,' "$(last_run waits)"
+check_eq "published" "" "$(published)"
