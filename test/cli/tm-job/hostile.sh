@@ -90,3 +90,12 @@ in sub
 in sub
 in sub
 in sub" "$(cat "$BUCKET/links/data/read.txt")"
+
+# The history stays JSON, messages with quoted names and all.
+if command -v jq > /dev/null; then
+  for history in "$STATE"/*/history.jsonl; do
+    jq -e -c 'select(.status != null) | .message' "$history" > /dev/null || fail "$history: not JSON lines"
+  done
+  check_eq "a message with quotes" "$T/hostile/fifo.tar: refusing the tarball: \"fifo\": a FIFO" \
+    "$(jq -r .message "$STATE/fifo/history.jsonl")"
+fi
