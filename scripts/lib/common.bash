@@ -16,25 +16,26 @@ tm_usage_error() {
 }
 
 # tm_tool NAME: the path of the tm binary NAME. $TM_BIN wins (tests and the
-# demo set it); then the build tree beside these scripts; then $PATH, which is
-# where an installed suite lives.
+# demo set it); then the build tree of a source checkout (scripts/../build);
+# then the bin/ of an installed suite (these files are in libexec/tm/lib);
+# then $PATH.
 tm_tool() {
-  local here
-  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  if [ -n "${TM_BIN:-}" ] && [ -x "$TM_BIN/$1" ]; then
-    echo "$TM_BIN/$1"
-  elif [ -x "$here/build/$1" ]; then
-    echo "$here/build/$1"
-  elif command -v "$1" >/dev/null; then
-    command -v "$1"
-  else
-    tm_die "$1: not found (build the suite, or set TM_BIN to its directory)"
-  fi
+  local lib
+  lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  local dir
+  for dir in "${TM_BIN:-}" "$lib/../../build" "$lib/../../../bin"; do
+    if [ -n "$dir" ] && [ -x "$dir/$1" ]; then
+      echo "$(cd "$dir" && pwd)/$1"
+      return
+    fi
+  done
+  command -v "$1" || tm_die "$1: not found (build the suite, or set TM_BIN to its directory)"
 }
 
 # --version: the suite's version, from any of its binaries.
 tm_print_version() {
-  local version
-  version=$("$(tm_tool tm-cat)" --version) || exit 1
+  local cat version
+  cat=$(tm_tool tm-cat) || exit 1
+  version=$("$cat" --version) || exit 1
   echo "$TM_PROG (tm) ${version##* }"
 }

@@ -81,7 +81,7 @@ built_tools() {
   for exe in "$TM_BIN"/tm-*; do
     if [ -f "$exe" ] && [ -x "$exe" ]; then tools+=("$(basename "$exe")"); fi
   done
-  for tool in tm-cat tm-receive; do
+  for tool in tm-cat tm-receive tm-job tm-process-incoming tm-schedule; do
     case " ${tools[*]:-} " in *" $tool "*) ;; *) fail "$tool not built in $TM_BIN" ;; esac
   done
   problems=0
