@@ -55,7 +55,7 @@ check_eq "mid-upload: what was published is not sent again" "" "$(comm -23 "$T/b
 # An orphan: the run's shell alone is killed while tm-upload is half way;
 # tm-upload goes on when told to, and publishes the rest of its log.
 restore_logs
-wrap tm-upload "$(upload_half 'while [ ! -e "$T/release" ]; do sleep 0.05; done
+wrap tm-upload "$(upload_half 'while [ ! -e "$T/release" ] && [ -d "$T" ]; do sleep 0.05; done
   "$REAL" "$@"; status=$?; touch "$T/orphan-done"; exit $status')"
 TM_BIN=$T/bin start_process
 wait_until "half an upload" test -e "$T/stalled"
