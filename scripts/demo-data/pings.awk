@@ -11,7 +11,22 @@ function histogram(type, range, buckets, values, sum) {
   return sprintf("{\"range\":%s,\"bucket_count\":%d,\"histogram_type\":%d,\"values\":{%s},\"sum\":%d,\"sum_squares_lo\":%d,\"sum_squares_hi\":0}",
                  range, buckets, type, values, sum, sum * sum)
 }
+# The slowSQL section: one or two statements on the main thread, one on
+# others for every third ping, each [hits, total ms].
+function statement(i,    s) { s = pick(sql, i); gsub(/~/, " ", s); return s }
+function slow_sql(i,    main, other) {
+  main = sprintf("\"%s\":[%d,%d]", statement(i * i), i % 3 + 1, 120 + i * 37 % 400)
+  if (i % 2) main = main sprintf(",\"%s\":[1,%d]", statement(i * i + 2), 100 + i % 50)
+  other = i % 3 ? "" : sprintf("\"%s\":[%d,%d]", statement(i + 1), i % 5 + 1, 300 + i % 900)
+  return "{\"mainThread\":{" main "},\"otherThreads\":{" other "}}"
+}
 BEGIN {
+  # SQL statements as Firefox 23 reported them, with "~" for " " here.
+  sql = "SELECT~h.id,~h.url~FROM~moz_places~h~WHERE~h.url~=~:url " \
+        "UPDATE~moz_places~SET~frecency~=~CALCULATE_FRECENCY(:id)~WHERE~id~=~:id " \
+        "SELECT~*~FROM~moz_cookies~WHERE~baseDomain~=~:baseDomain " \
+        "INSERT~INTO~moz_formhistory~(fieldname,~value)~VALUES~(:fieldname,~:value) " \
+        "DELETE~FROM~moz_annos~WHERE~expiration~=~:expire_session"
   rev = "https://hg.mozilla.org/releases/mozilla-release/rev/a55c55edf302"
   broken = "bad_json bad_payload missing_revision corrupted_data"
   for (i = 1; i <= n; i++) {
@@ -34,8 +49,8 @@ BEGIN {
     info = sprintf("\"reason\":\"saved-session\",\"OS\":\"%s\",\"appID\":\"{ec8030f7-c20a-464f-9b0e-13a3a9e97384}\",\"appVersion\":\"%s\",\"appName\":\"Firefox\",\"appBuildID\":\"%s\",\"appUpdateChannel\":\"%s\",\"platformBuildID\":\"%s\",%s\"locale\":\"%s\",\"cpucount\":%d,\"memsize\":%d,\"arch\":\"%s\"",
         os, version, build, channel, build, kind == "missing_revision" ? "" : "\"revision\":\"" rev "\",",
         pick("en-US en-US de fr ja es-ES", i * 3), pick("2 4 4 8", i), pick("2048 4096 4096 8192 16384", i * 11), pick("x86 x86-64", i))
-    json = sprintf("{\"ver\":1,\"info\":{%s},\"simpleMeasurements\":{\"uptime\":%d,\"main\":%d,\"firstPaint\":%d,\"sessionRestored\":%d},\"histograms\":{%s},\"slowSQL\":{\"mainThread\":{},\"otherThreads\":{}},\"chromeHangs\":{\"stacks\":[],\"memoryMap\":[],\"durations\":[]},\"lateWrites\":{\"stacks\":[],\"memoryMap\":[]},\"addonHistograms\":{}}",
-        info, 60 + i % 500, 180 + i % 97, 900 + i % 1300, 1100 + i % 1700, h)
+    json = sprintf("{\"ver\":1,\"info\":{%s},\"simpleMeasurements\":{\"uptime\":%d,\"main\":%d,\"firstPaint\":%d,\"sessionRestored\":%d},\"histograms\":{%s},\"slowSQL\":%s,\"chromeHangs\":{\"stacks\":[],\"memoryMap\":[],\"durations\":[]},\"lateWrites\":{\"stacks\":[],\"memoryMap\":[]},\"addonHistograms\":{}}",
+        info, 60 + i % 500, 180 + i % 97, 900 + i % 1300, 1100 + i % 1700, h, slow_sql(i))
     if (kind == "bad_json") json = substr(json, 1, length(json) - 40)
     printf "%s\t/submit/telemetry/%s/saved-session/Firefox/%s/%s/%s\t%s\n", kind, id, version, channel, build, json
   }

@@ -18,8 +18,14 @@ check_eq "each valid ping stored once" 110 \
   "$(find "$d/bucket/store" -type f -name '*.lzma' -exec xz -dc {} + | cut -f1 | sort -u | wc -l)"
 check_eq "store lines" 110 "$(find "$d/bucket/store" -type f -name '*.lzma' -exec xz -dc {} + | wc -l)"
 check_eq "rejects published" 10 "$(find "$d/bucket/rejects" -type f -exec xz -dc {} + | wc -l)"
-check_eq "the job's published result" "records,110" \
-  "$(cat "$d/published/daily-counts/data/records-$(date -u +%Y%m%d).csv")"
+# The slowsql job's result: every statement's hits and time over the valid pings.
+awk -v n=120 -f "$TM_SOURCE/scripts/demo-data/pings.awk" | awk -F'\t' '$1 == "ok" { print $3 }' |
+  jq -r '.slowSQL | to_entries[] | .key as $t | .value | to_entries[] | [$t, .key, .value[0], .value[1]] | @tsv' |
+  awk -F'\t' -v OFS='\t' '{ k = $1 "\t" $2; hits[k] += $3; ms[k] += $4 }
+    END { for (k in hits) { split(k, a, "\t"); print a[1], hits[k], ms[k], a[2] } }' | sort > "$T/expected"
+[ "$(wc -l < "$T/expected")" -ge 5 ] || fail "the demo's pings hold too few statements"
+check_eq "the slowsql job's published result" "$(cat "$T/expected")" \
+  "$(tail -n +2 "$d/published/slowsql/data/slowsql-$(date -u +%Y%m%d).tsv" | sort)"
 check_contains "the demo prints the counts" "missing_revision: 2" "$(cat "$T/out")"
 check_eq "incoming left empty" "" "$(find "$d/incoming" -name '*.finished')"
 if pgrep -f "$d/" > /dev/null; then fail "processes left running: $(pgrep -af "$d/")"; fi

@@ -20,6 +20,7 @@ unset TM_STORE
 
 "$TM_SOURCE/examples/daily-counts/package.sh" "$T/daily-counts.tar.gz"
 check_eq "the tarball" "mapper.sh
+one-day.sh
 run.sh
 sum.awk" "$(tar -tzf "$T/daily-counts.tar.gz" | sort)"
 
