@@ -26,6 +26,8 @@
 #   KEYS      distinct keys of the last run [20000000]
 #   TESTDATA  the real data [<repo>/../shared/testdata]
 #   KEEP      1: keep the temp dir [0]
+#   IDLE_MAX, IDLE_WAIT  a run starts once the machine is at most IDLE_MAX %
+#             busy, or after IDLE_WAIT s with a note [10, 300]
 set -Eeuo pipefail
 export LC_ALL=C
 
@@ -38,6 +40,12 @@ TESTDATA=${TESTDATA:-$ROOT/../shared/testdata}
 KEEP=${KEEP:-0}
 
 die() { echo "mapreduce.sh: $*" >&2; exit 2; }
+note() { echo "  note: $*"; }
+# Each run waits (up to IDLE_WAIT s) for a quiet machine: others' work on 2
+# cores would be measured as ours.
+IDLE_MAX=${IDLE_MAX:-10}
+IDLE_WAIT=${IDLE_WAIT:-300}
+source "$ROOT/bench/lib.sh"
 for tool in xz jq awk; do command -v "$tool" >/dev/null || die "$tool not found"; done
 for tool in tm-mapreduce tm-partition tm-validate tm-convert; do
   [[ -x $TM_BIN/$tool ]] || die "no $tool in $TM_BIN (cmake --build build, or set TM_BIN)"
@@ -77,6 +85,7 @@ echo
 declare -A WALL CPU
 run() {
   local name=$1; shift
+  wait_idle
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" "$@" > "$WORK/out.$name" 2> "$WORK/err.$name" ||
     { cat "$WORK/err.$name" >&2; die "$name failed"; }
   read -r wall user sys rss < "$WORK/time"
