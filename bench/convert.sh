@@ -86,8 +86,8 @@ done
 [[ -x $TM_CONVERT ]] || die "no tm-convert at $TM_CONVERT (cmake --build build, or set TM_BIN)"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $RETRIES =~ ^[1-9][0-9]*$ ]] || die "RETRIES must be a positive integer"
-DATA=$TESTDATA/peer/process_incoming/worker/common/test/data
-[[ -r $DATA/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA)"
+source "$ROOT/bench/lib.sh"
+[[ -r $(testdata_dir "$TESTDATA")/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA)"
 
 WORK=""
 cleanup() {
@@ -111,15 +111,10 @@ TM_VALIDATE=$WORK/bin/tm-validate
 TM_CONVERT=$WORK/bin/tm-convert
 
 # The spec of a revision is $WORK/specs/<hash>.json, as in make-corpus.sh.
-mkdir "$WORK/specs"
-ln -s "$DATA/a55c55edf302.json.FIREFOX_AURORA_23_BASE" "$WORK/specs/a55c55edf302.json"
-ln -s "$DATA/8d3810543edc.json.FIREFOX_AURORA_24_BASE" "$WORK/specs/8d3810543edc.json"
-ln -s "$DATA/ad0ae007aa9e.json.FIREFOX_AURORA_25_BASE" "$WORK/specs/ad0ae007aa9e.json"
+link_specs "$TESTDATA" "$WORK/specs"
 SPEC_URL="file://$WORK/specs/{rev}.json"
 
 # --- measurements -----------------------------------------------------------------
-
-source "$ROOT/bench/lib.sh"
 
 # check_stats NAME: the --stats of a timed tm run must count every record valid.
 PROBLEMS=0

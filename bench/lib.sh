@@ -1,5 +1,6 @@
 # bench/lib.sh: what the benchmarks share, sourced by bench/*.sh: CPU time of
-# a command, the machine's load, waiting for a quiet machine, medians.
+# a command, the machine's load, waiting for a quiet machine, medians; the
+# test data's specs and a converted corpus made from it.
 # Needs IDLE_MAX and IDLE_WAIT set, RUN_DIR for timed/cpu_of, and note().
 
 CLK_TCK=$(getconf CLK_TCK)
@@ -50,4 +51,33 @@ cpu_of() {  # NAME: "user sys" seconds of a timed command of the current run
 median() {  # of the numbers on stdin
   sort -g |
     awk '{ a[NR] = $1 } END { if (!NR) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# The real data the corpora are made from (../shared/testdata): its raw logs
+# and the three Histograms.json revisions its pings name.
+testdata_dir() { echo "$1/peer/process_incoming/worker/common/test/data"; }
+
+# link_specs TESTDATA DIR: DIR/<revision>.json for each Histograms.json of the
+# test data, the layout --spec-url file://DIR/{rev}.json reads.
+link_specs() {
+  local data spec
+  data=$(testdata_dir "$1")
+  mkdir -p "$2"
+  for spec in a55c55edf302.json.FIREFOX_AURORA_23_BASE 8d3810543edc.json.FIREFOX_AURORA_24_BASE \
+              ad0ae007aa9e.json.FIREFOX_AURORA_25_BASE; do
+    ln -sf "$data/$spec" "$2/${spec%%.*}.json"
+  done
+}
+
+# converted_corpus BIN_DIR MB TESTDATA WORK OUT: at least MB MB of raw records
+# (bench/make-corpus.sh) through BIN_DIR's tm-validate | tm-convert into OUT,
+# the records tm-partition stores; WORK/specs holds the specs.
+converted_corpus() {
+  local bin=$1 mb=$2 testdata=$3 work=$4 out=$5
+  link_specs "$testdata" "$work/specs"
+  TM_BIN=$bin/tm-validate CORPUS_MB=$mb TESTDATA=$testdata CHECK=0 \
+    "$(dirname "${BASH_SOURCE[0]}")/make-corpus.sh" "$work/raw.tsv" > /dev/null
+  "$bin/tm-validate" -q --spec-url "file://$work/specs/{rev}.json" "$work/raw.tsv" |
+    "$bin/tm-convert" -q --spec-url "file://$work/specs/{rev}.json" > "$out"
+  rm "$work/raw.tsv"
 }

@@ -73,8 +73,9 @@ for tool in awk xz sed cut; do command -v "$tool" >/dev/null || die "$tool not f
 [[ $CORPUS_MB =~ ^[1-9][0-9]*$ ]] || die "CORPUS_MB must be a positive integer"
 [[ $SEED =~ ^[1-9][0-9]*$ ]] || die "SEED must be a positive integer"
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive integer"
+source "$ROOT/bench/lib.sh"
 PEER=$TESTDATA/peer
-DATA=$PEER/process_incoming/worker/common/test/data
+DATA=$(testdata_dir "$TESTDATA")
 [[ -r $DATA/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA)"
 
 OUT=${1:-}
@@ -98,10 +99,7 @@ trap 'exit 143' TERM
 # --- the templates -----------------------------------------------------------
 
 # The spec of a revision is $WORK/specs/<hash>.json (the repository is ignored).
-mkdir "$WORK/specs"
-ln -s "$DATA/a55c55edf302.json.FIREFOX_AURORA_23_BASE" "$WORK/specs/a55c55edf302.json"
-ln -s "$DATA/8d3810543edc.json.FIREFOX_AURORA_24_BASE" "$WORK/specs/8d3810543edc.json"
-ln -s "$DATA/ad0ae007aa9e.json.FIREFOX_AURORA_25_BASE" "$WORK/specs/ad0ae007aa9e.json"
+link_specs "$TESTDATA" "$WORK/specs"
 validate() { "$TM_BIN" --spec-url "file://$WORK/specs/{rev}.json" "$@"; }
 
 # v1: the raw log's one record (its stray last byte is a reject, expected).

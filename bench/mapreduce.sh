@@ -58,20 +58,11 @@ echo "tm-mapreduce vs xz -dc, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "  machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM; load average $(cut -d' ' -f1-3 /proc/loadavg); source at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
 
 if [[ -z $STORE ]]; then
-  DATA=$TESTDATA/peer/process_incoming/worker/common/test/data
-  [[ -r $DATA/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA or STORE)"
-  mkdir "$WORK/specs"
-  for spec in a55c55edf302.json.FIREFOX_AURORA_23_BASE 8d3810543edc.json.FIREFOX_AURORA_24_BASE \
-              ad0ae007aa9e.json.FIREFOX_AURORA_25_BASE; do
-    ln -s "$DATA/$spec" "$WORK/specs/${spec%%.*}.json"
-  done
+  [[ -r $(testdata_dir "$TESTDATA")/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA or STORE)"
   # Converted records are about 0.69 of the raw ones.
-  TM_BIN=$TM_BIN/tm-validate CORPUS_MB=$((STORE_MB * 100 / 68)) TESTDATA=$TESTDATA CHECK=0 \
-    "$ROOT/bench/make-corpus.sh" "$WORK/raw.tsv" > /dev/null
-  "$TM_BIN/tm-validate" -q --spec-url "file://$WORK/specs/{rev}.json" "$WORK/raw.tsv" |
-    "$TM_BIN/tm-convert" -q --spec-url "file://$WORK/specs/{rev}.json" |
-    "$TM_BIN/tm-partition" -q --out "$WORK/store" --max-open 128
-  rm "$WORK/raw.tsv"
+  converted_corpus "$TM_BIN" $((STORE_MB * 100 / 68)) "$TESTDATA" "$WORK" "$WORK/converted.tsv"
+  "$TM_BIN/tm-partition" -q --out "$WORK/store" --max-open 128 "$WORK/converted.tsv"
+  rm "$WORK/converted.tsv"
   STORE=$WORK/store
 fi
 mapfile -t FILES < <(find "$STORE" -name '*.lzma' | sort)

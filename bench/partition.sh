@@ -73,18 +73,8 @@ echo "  machine: $(nproc) cores ($(awk -F': ' '/^model name/ { print $2; exit }'
 echo "  source at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'); $(xz --version | head -1)"
 
 if [[ -z $CORPUS ]]; then
-  DATA=$TESTDATA/peer/process_incoming/worker/common/test/data
-  [[ -r $DATA/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA or CORPUS)"
-  mkdir "$WORK/specs"
-  for spec in a55c55edf302.json.FIREFOX_AURORA_23_BASE 8d3810543edc.json.FIREFOX_AURORA_24_BASE \
-              ad0ae007aa9e.json.FIREFOX_AURORA_25_BASE; do
-    ln -s "$DATA/$spec" "$WORK/specs/${spec%%.*}.json"
-  done
-  TM_BIN=$WORK/bin/tm-validate CORPUS_MB=$CORPUS_MB TESTDATA=$TESTDATA CHECK=0 \
-    "$ROOT/bench/make-corpus.sh" "$WORK/raw.tsv" > /dev/null
-  "$WORK/bin/tm-validate" -q --spec-url "file://$WORK/specs/{rev}.json" "$WORK/raw.tsv" |
-    "$WORK/bin/tm-convert" -q --spec-url "file://$WORK/specs/{rev}.json" > "$WORK/converted.tsv"
-  rm "$WORK/raw.tsv"
+  [[ -r $(testdata_dir "$TESTDATA")/telemetry1.log ]] || die "no test data at $TESTDATA (set TESTDATA or CORPUS)"
+  converted_corpus "$WORK/bin" "$CORPUS_MB" "$TESTDATA" "$WORK" "$WORK/converted.tsv"
   CORPUS=$WORK/converted.tsv
 fi
 cut -f 1,9 "$CORPUS" > "$WORK/lines"
