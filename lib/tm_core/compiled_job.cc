@@ -1,6 +1,7 @@
 #include "tm_core/compiled_job.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,19 +9,19 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 #include <vector>
 
 #include "tm/job.h"
 #include "tm_core/byte_source.h"
 #include "tm_core/digest.h"
+#include "tm_core/interrupt.h"
 
 namespace tm_core {
 namespace {
 
 constexpr size_t kMaxJobSourceSize = 64 << 20;  // a job is one source file, not a data set
+constexpr size_t kMaxCompilerOutput = 16 << 20;  // more is shown as "larger than"
 
 // The engine's padding after a mapper's line (Task::Feed) is what map()'s
 // contract promises the job.
@@ -224,17 +225,29 @@ std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-// Runs `command` by /bin/sh; its output (stdout and stderr) goes to *output.
-// Returns the exit status, or -1 when it did not run.
+// Runs `command` by /bin/sh with its output (stdout and stderr) in `log`,
+// then in *output. Returns the exit status, or -1 when it did not run or was
+// killed. Not system(): that ignores SIGINT and SIGTERM while it waits, so a
+// Ctrl-C during a compile would kill the compiler alone and tm-mapreduce
+// would fail instead of dying of the signal (the caller sees Interrupted()).
 int Run(const std::string& command, const std::string& log, std::string* output) {
-  int rc = std::system((command + " > " + Quote(log) + " 2>&1").c_str());
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  *output = text.str();
+  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {  // only async-signal-safe calls until exec: other threads may hold locks
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(127);
+    execv("/bin/sh", const_cast<char* const*>(argv));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (Status s = ReadCappedFile(log, kMaxCompilerOutput, output); !s.ok()) *output = s.message();
   unlink(log.c_str());
-  if (rc == -1 || !WIFEXITED(rc)) return -1;
-  return WEXITSTATUS(rc);
+  if (!WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
 }
 
 std::string SimdjsonFlags(bool libs) {
@@ -334,6 +347,10 @@ Status CompileJob(const std::string& source, const CompileOptions& options, std:
       compiler + " " + flags + " -o " + Quote(tmp) + " " + Quote(source) + " " + libs;
   std::string output;
   int rc = Run(command, tmp + ".log", &output);
+  if (rc != 0 && Interrupted()) {
+    unlink(tmp.c_str());
+    return Status::Internal("interrupted");  // the caller dies of the signal
+  }
   if (rc != 0) {
     unlink(tmp.c_str());
     while (!output.empty() && output.back() == '\n') output.pop_back();

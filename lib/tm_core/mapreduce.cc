@@ -582,8 +582,10 @@ void MapReduce(const MapReduceOptions& options, Diagnostics& diag) {
     CompileOptions compile;
     compile.cache_dir = WorkRoot(options.work_dir) + "/jobs";
     bool compiled = false;
-    if (Status s = CompileJob(options.job, compile, &so, &compiled); !s.ok())
+    if (Status s = CompileJob(options.job, compile, &so, &compiled); !s.ok()) {
+      if (Interrupted()) return;  // the compiler got the signal too: no message, die of it
       return diag.Fail("--job", s);
+    }
     if (compiled && !options.quiet) diag.Note("compiled " + options.job + " into " + so);
   }
   SpecCacheOptions specs;
