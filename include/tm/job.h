@@ -154,19 +154,16 @@ class Context {
 
   // The current record's payload as an On Demand document (map only),
   // parsed in place as its values are read: reading info.OS of a 40 KB ping
-  // skips the rest of it. Each call starts over at the document's beginning;
-  // between calls the On Demand rules hold (read each value at most once, and
-  // values taken from the document are invalid once it is read further or
-  // started over). Valid during the map() call. A payload that is not JSON:
-  // a result whose error() says why, at the first value read.
+  // skips the rest of it. simdjson's On Demand rules hold: read each value at
+  // most once, and a value taken from the document is invalid once the
+  // document is read further; an object's fields may be looked up in any
+  // order. Each call starts over with a fresh parse (simdjson 3.0's rewind()
+  // is not safe after an error), so call it once per map() and keep the
+  // reference. Valid during the map() call. A payload that is not JSON: a
+  // result whose error() says why, at the latest at the first value read.
   simdjson::simdjson_result<simdjson::ondemand::document>& doc() {
-    if (!iterated_) {
-      document_ = ondemand_.iterate(payload_.data(), payload_.size(),
-                                    payload_.size() + TM_JOB_JSON_PADDING);
-      iterated_ = true;
-    } else if (document_.error() == simdjson::SUCCESS) {
-      document_.value_unsafe().rewind();
-    }
+    document_ = ondemand_.iterate(payload_.data(), payload_.size(),
+                                  payload_.size() + TM_JOB_JSON_PADDING);
     return document_;
   }
 
@@ -222,7 +219,7 @@ class Context {
   void Begin(const tm_job_emitter* out, std::string_view payload) {
     out_ = out;
     payload_ = payload;
-    parsed_ = iterated_ = false;
+    parsed_ = false;
   }
   bool failed() const { return failed_; }
   bool output_failed() const { return output_failed_; }
@@ -233,7 +230,6 @@ class Context {
   const tm_job_emitter* out_ = nullptr;
   std::string_view payload_;
   bool parsed_ = false;
-  bool iterated_ = false;
   bool failed_ = false;
   bool output_failed_ = false;
   std::string error_;

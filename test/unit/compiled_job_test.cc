@@ -178,6 +178,58 @@ TM_JOB(Dims)
   CHECK(boom.message() == so + ": map: boom!");
 }
 
+TEST_CASE("ctx.doc() reads fields in any order and says when a payload is not JSON; json() alike",
+          "[compiled_job]") {
+  if (!HaveCompiler()) {
+    WARN("SKIPPED: no C++ compiler on PATH");
+    SUCCEED();
+    return;
+  }
+  test::TempDir dir;
+  std::string source = dir.path() + "/fields.cpp";
+  Write(source, R"(#include <tm/job.h>
+struct Fields : tmjob::SumValues {
+  void map(std::string_view, const tmjob::Dims&, std::string_view, tmjob::Context& ctx) {
+    std::string_view b, a;
+    int64_t n = -1;
+    auto& doc = ctx.doc();
+    // On Demand's rule: after an error, the document is not read again.
+    if (doc["b"].get(b) != simdjson::SUCCESS) return ctx.emit("not json", "1");
+    if (doc["a"]["n"].get(n) != simdjson::SUCCESS) return ctx.emit("no a.n", "1");
+    if (ctx.json()["a"]["s"].get(a) != simdjson::SUCCESS) return ctx.emit("no a.s", "1");
+    ctx.emit(std::string(b) + "/" + std::to_string(n) + "/" + std::string(a), "1");
+  }
+};
+TM_JOB(Fields)
+)");
+  CompileOptions options;
+  options.include_dir = TM_SOURCE_DIR "/include";
+  options.cache_dir = dir.path() + "/cache/jobs";
+  std::string so;
+  bool compiled = false;
+  Status s = CompileJob(source, options, &so, &compiled);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  std::unique_ptr<Job> job;
+  REQUIRE(LoadCompiledJob(so, &job).ok());
+  CHECK(job->has_reducer());
+  CHECK(job->has_combiner());
+  Lines out;
+  std::unique_ptr<Task> mapper;
+  REQUIRE(job->NewMapper(&out, &mapper).ok());
+  REQUIRE(MapLine(*mapper, R"(u1	{"a":{"n":7,"s":"x"},"b":"y"})").ok());
+  REQUIRE(MapLine(*mapper, R"(u2	{"b":"z","a":{"s":"w"}})").ok());
+  REQUIRE(MapLine(*mapper, "u3\t{\"a\":").ok());
+  CHECK(out.lines == std::vector<std::string>{"y/7/x\t1", "no a.n\t1", "not json\t1"});
+
+  Lines reduced;
+  std::unique_ptr<Task> reducer;
+  REQUIRE(job->NewReducer(&reduced, &reducer).ok());
+  for (const char* line : {"k\t2", "k\t3", "l\tx", "l\t4"}) REQUIRE(reducer->Feed(line).ok());
+  REQUIRE(reducer->Finish().ok());
+  CHECK(reduced.lines == std::vector<std::string>{"k\t5", "l\t4"});
+}
+
 TEST_CASE("CompileJob reports the compiler's message for a broken source", "[compiled_job]") {
   if (!HaveCompiler()) {
     WARN("SKIPPED: no C++ compiler on PATH");
