@@ -41,11 +41,26 @@ Status MapLine(Task& mapper, std::string_view line) {
 
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
+// Compiling against the source tree's tm/job.h (the test binary is not in the
+// build root, where JobIncludeDir() looks), into the test's directory.
+CompileOptions TestCompileOptions(const test::TempDir& dir) {
+  CompileOptions options;
+  options.include_dir = TM_SOURCE_DIR "/include";
+  options.cache_dir = dir.path() + "/cache/jobs";
+  return options;
+}
+
 bool HaveCompiler() {
   const char* cxx = std::getenv("CXX");
   std::string command = std::string("command -v ") + (cxx && *cxx ? cxx : "c++") + " > /dev/null";
   return std::system(command.c_str()) == 0;
 }
+#define SKIP_WITHOUT_COMPILER()                  \
+  if (!HaveCompiler()) {                        \
+    WARN("SKIPPED: no C++ compiler on PATH");   \
+    SUCCEED();                                  \
+    return;                                     \
+  }
 
 TEST_CASE("A job built by CMake loads and says it has a combiner and a reducer", "[compiled_job]") {
   std::unique_ptr<Job> job;
@@ -128,11 +143,7 @@ TEST_CASE("Job sources are told by their extension", "[compiled_job]") {
 
 TEST_CASE("CompileJob builds a job once and reuses it; dims and exceptions cross the ABI",
           "[compiled_job]") {
-  if (!HaveCompiler()) {
-    WARN("SKIPPED: no C++ compiler on PATH");
-    SUCCEED();
-    return;
-  }
+  SKIP_WITHOUT_COMPILER();
   test::TempDir dir;
   std::string source = dir.path() + "/dims.cpp";
   Write(source, R"(#include <tm/job.h>
@@ -149,9 +160,7 @@ struct Dims {
 };
 TM_JOB(Dims)
 )");
-  CompileOptions options;
-  options.include_dir = TM_SOURCE_DIR "/include";  // the test binary is not in the build root
-  options.cache_dir = dir.path() + "/cache/jobs";
+  CompileOptions options = TestCompileOptions(dir);
   std::string so;
   bool compiled = false;
   Status s = CompileJob(source, options, &so, &compiled);
@@ -180,11 +189,7 @@ TM_JOB(Dims)
 
 TEST_CASE("ctx.doc() reads fields in any order and says when a payload is not JSON; json() alike",
           "[compiled_job]") {
-  if (!HaveCompiler()) {
-    WARN("SKIPPED: no C++ compiler on PATH");
-    SUCCEED();
-    return;
-  }
+  SKIP_WITHOUT_COMPILER();
   test::TempDir dir;
   std::string source = dir.path() + "/fields.cpp";
   Write(source, R"(#include <tm/job.h>
@@ -202,9 +207,7 @@ struct Fields : tmjob::SumValues {
 };
 TM_JOB(Fields)
 )");
-  CompileOptions options;
-  options.include_dir = TM_SOURCE_DIR "/include";
-  options.cache_dir = dir.path() + "/cache/jobs";
+  CompileOptions options = TestCompileOptions(dir);
   std::string so;
   bool compiled = false;
   Status s = CompileJob(source, options, &so, &compiled);
@@ -231,17 +234,11 @@ TM_JOB(Fields)
 }
 
 TEST_CASE("CompileJob reports the compiler's message for a broken source", "[compiled_job]") {
-  if (!HaveCompiler()) {
-    WARN("SKIPPED: no C++ compiler on PATH");
-    SUCCEED();
-    return;
-  }
+  SKIP_WITHOUT_COMPILER();
   test::TempDir dir;
   std::string source = dir.path() + "/broken.cc";
   Write(source, "#include <tm/job.h>\nint f() { return }\n");
-  CompileOptions options;
-  options.include_dir = TM_SOURCE_DIR "/include";
-  options.cache_dir = dir.path() + "/jobs";
+  CompileOptions options = TestCompileOptions(dir);
   std::string so;
   bool compiled = true;
   Status s = CompileJob(source, options, &so, &compiled);
@@ -253,11 +250,7 @@ TEST_CASE("CompileJob reports the compiler's message for a broken source", "[com
 
 TEST_CASE("ctx.histogram gives the bucket bounds of the record's revision, or why not",
           "[compiled_job]") {
-  if (!HaveCompiler()) {
-    WARN("SKIPPED: no C++ compiler on PATH");
-    SUCCEED();
-    return;
-  }
+  SKIP_WITHOUT_COMPILER();
   test::TempDir dir;
   Write(dir.path() + "/abcdef1.json",
         R"({"LIN": {"kind": "linear", "low": 1, "high": 4, "n_buckets": 5, "description": "l"}})");
@@ -275,9 +268,7 @@ struct Hist {
 };
 TM_JOB(Hist)
 )");
-  CompileOptions options;
-  options.include_dir = TM_SOURCE_DIR "/include";
-  options.cache_dir = dir.path() + "/jobs";
+  CompileOptions options = TestCompileOptions(dir);
   std::string so;
   bool compiled = false;
   Status s = CompileJob(source, options, &so, &compiled);
