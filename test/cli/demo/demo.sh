@@ -18,6 +18,8 @@ check_eq "each valid ping stored once" 110 \
   "$(find "$d/bucket/store" -type f -name '*.lzma' -exec xz -dc {} + | cut -f1 | sort -u | wc -l)"
 check_eq "store lines" 110 "$(find "$d/bucket/store" -type f -name '*.lzma' -exec xz -dc {} + | wc -l)"
 check_eq "rejects published" 10 "$(find "$d/bucket/rejects" -type f -exec xz -dc {} + | wc -l)"
+check_eq "rejects name their log alone, not the run directory it was in" "" \
+  "$(find "$d/bucket/rejects" -type f -exec xz -dc {} + | cut -f2 | grep -v '^telemetry\.log\.[^/]*\.finished' || true)"
 # The slowsql job's result: every statement's hits and time over the valid pings.
 awk -v n=120 -f "$TM_SOURCE/scripts/demo-data/pings.awk" | awk -F'\t' '$1 == "ok" { print $3 }' |
   jq -r '.slowSQL | to_entries[] | .key as $t | .value | to_entries[] | [$t, .key, .value[0], .value[1]] | @tsv' |
