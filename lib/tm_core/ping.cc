@@ -42,12 +42,14 @@ namespace {
 // --- compact JSON out of a parsed document ------------------------------------
 
 void AppendNumber(double x, std::string* out) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  std::string_view text(buf, end - buf);
-  out->append(text);
+  char buf[40];
+  char* end = FormatDouble(x, buf);  // as std::to_chars writes it
   // Keep a float a float: "3.0" must not come back as the integer 3.
-  if (text.find_first_of(".eEn") == std::string_view::npos) out->append(".0");
+  if (std::string_view(buf, end - buf).find_first_of(".eEn") == std::string_view::npos) {
+    *end++ = '.';
+    *end++ = '0';
+  }
+  out->append(buf, end - buf);
 }
 
 template <typename Int>
@@ -84,9 +86,9 @@ void AppendJson(dom::element e, std::string* out) {
       return;
     }
     case dom::element_type::STRING: AppendJsonString(std::string_view(e), out); return;
-    case dom::element_type::INT64: AppendInteger(int64_t(e), out); return;
-    case dom::element_type::UINT64: AppendInteger(uint64_t(e), out); return;
-    case dom::element_type::DOUBLE: AppendNumber(double(e), out); return;
+    case dom::element_type::INT64: AppendInteger(e.get_int64().value_unsafe(), out); return;
+    case dom::element_type::UINT64: AppendInteger(e.get_uint64().value_unsafe(), out); return;
+    case dom::element_type::DOUBLE: AppendNumber(e.get_double().value_unsafe(), out); return;
     case dom::element_type::BOOL: out->append(bool(e) ? "true" : "false"); return;
     case dom::element_type::NULL_VALUE: out->append("null"); return;
   }
