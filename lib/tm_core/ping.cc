@@ -41,22 +41,22 @@ namespace {
 
 // --- compact JSON out of a parsed document ------------------------------------
 
-void AppendNumber(double x, std::string* out) {
-  char buf[40];
-  char* end = FormatDouble(x, buf);  // as std::to_chars writes it
-  // Keep a float a float: "3.0" must not come back as the integer 3.
-  if (std::string_view(buf, end - buf).find_first_of(".eEn") == std::string_view::npos) {
-    *end++ = '.';
-    *end++ = '0';
+// Writes a number as compact JSON at `p` and returns the end; needs 40 bytes.
+// Integers as they are; a double as std::to_chars writes it, kept a double:
+// "3.0" must not come back as the integer 3.
+char* WriteNumber(dom::element e, char* p) {
+  switch (e.type()) {
+    case dom::element_type::INT64: return std::to_chars(p, p + 24, e.get_int64().value_unsafe()).ptr;
+    case dom::element_type::UINT64: return std::to_chars(p, p + 24, e.get_uint64().value_unsafe()).ptr;
+    default: {
+      char* end = FormatDouble(e.get_double().value_unsafe(), p);
+      if (std::string_view(p, end - p).find_first_of(".eEn") == std::string_view::npos) {
+        *end++ = '.';
+        *end++ = '0';
+      }
+      return end;
+    }
   }
-  out->append(buf, end - buf);
-}
-
-template <typename Int>
-void AppendInteger(Int x, std::string* out) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  out->append(buf, end - buf);
 }
 
 void AppendJson(dom::element e, std::string* out) {
@@ -86,9 +86,13 @@ void AppendJson(dom::element e, std::string* out) {
       return;
     }
     case dom::element_type::STRING: AppendJsonString(std::string_view(e), out); return;
-    case dom::element_type::INT64: AppendInteger(e.get_int64().value_unsafe(), out); return;
-    case dom::element_type::UINT64: AppendInteger(e.get_uint64().value_unsafe(), out); return;
-    case dom::element_type::DOUBLE: AppendNumber(e.get_double().value_unsafe(), out); return;
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: {
+      char buf[40];
+      out->append(buf, WriteNumber(e, buf) - buf);
+      return;
+    }
     case dom::element_type::BOOL: out->append(bool(e) ? "true" : "false"); return;
     case dom::element_type::NULL_VALUE: out->append("null"); return;
   }
@@ -350,6 +354,7 @@ struct PingChecker::Impl {
         values = member.value;
         continue;
       }
+      if (member.key.empty() || (member.key[0] != 's' && member.key[0] != 'l')) continue;  // range, ...
       for (size_t i = 0; i < std::size(kStatistics); ++i) {
         if (member.key == kStatistics[i]) statistics[i] = member.value;
       }
@@ -379,28 +384,32 @@ struct PingChecker::Impl {
       if (out) counts_[index] = count;
     }
     if (!out) return true;
-    // The counts are most of the output: written into a buffer, appended at once.
-    if (scratch_.size() < counts_.size() * 21 + 1) scratch_.resize(counts_.size() * 21 + 1);
+    // The counts are most of the output: written into a buffer with the
+    // statistics (40 bytes each at most), appended at once.
+    const size_t most = counts_.size() * 21 + 1 + std::size(kStatistics) * 41 + 1;
+    if (scratch_.size() < most) scratch_.resize(most);
     char* p = scratch_.data();
     *p++ = '[';
     for (uint64_t count : counts_) {
       if (count == 0) {  // most buckets
-        *p++ = '0';
+        std::memcpy(p, "0,", 2);
+        p += 2;
       } else {
         p = std::to_chars(p, p + 20, count).ptr;
+        *p++ = ',';
       }
-      *p++ = ',';
     }
-    out->append(scratch_.data(), p - scratch_.data());
     for (size_t i = 0; i < std::size(kStatistics); ++i) {
-      if (i) out->push_back(',');
+      if (i) *p++ = ',';
       if (statistics[i] && statistics[i]->is_number()) {
-        AppendJson(*statistics[i], out);
+        p = WriteNumber(*statistics[i], p);
       } else {
-        out->append("-1", 2);
+        std::memcpy(p, "-1", 2);
+        p += 2;
       }
     }
-    out->push_back(']');
+    *p++ = ']';
+    out->append(scratch_.data(), p - scratch_.data());
     return true;
   }
 

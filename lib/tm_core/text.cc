@@ -8,6 +8,10 @@
 #include <cstring>
 #include <ctime>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace tm_core {
 
 std::string FormatTimeMs(uint64_t time_ms) {
@@ -171,6 +175,26 @@ constexpr std::array<bool, 256> PlainBytes(Escaping style) {
 constexpr std::array<bool, 256> kPlainInJson = PlainBytes(Escaping::kJson);
 constexpr std::array<bool, 256> kPlainInLine = PlainBytes(Escaping::kLine);
 
+// Where the run of plain bytes from s[i] on ends, or an earlier place: the
+// scan goes 16 bytes at a time, and leaves the last few bytes to the caller.
+size_t PlainRun(std::string_view s, size_t i, bool json) {
+#ifdef __SSE2__
+  const __m128i below = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i quote = _mm_set1_epi8(json ? '"' : '\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Signed: bytes of 0x80 and above are negative, so "less than 0x20" takes them too.
+    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
+                               _mm_or_si128(_mm_cmpeq_epi8(bytes, backslash), _mm_cmpeq_epi8(bytes, quote)));
+    if (int mask = _mm_movemask_epi8(bad)) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#else
+  (void)json;
+#endif
+  return i;
+}
+
 // The one escaping loop behind AppendJsonString and AppendEscapedLine: they
 // differ only in quotes and in how a byte that cannot be shown is written.
 void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
@@ -179,7 +203,7 @@ void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
   char buf[8];
   for (size_t i = 0; i < s.size();) {
     // Most text is printable ASCII that needs no escape: copy it a run at a time.
-    size_t run = i;
+    size_t run = PlainRun(s, i, json);
     while (run < s.size() && plain[static_cast<unsigned char>(s[run])]) ++run;
     if (run > i) {
       out->append(s.data() + i, run - i);
