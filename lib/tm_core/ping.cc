@@ -312,6 +312,7 @@ class StageOneHistograms {
     uint32_t entries = 0;                     // compact: the array's length
     uint32_t buckets_begin = 0, buckets_end = 0;  // classic: its values, in buckets()
     std::string_view statistics[std::size(kStatistics)];  // classic: the last of each, if a number
+    NumberText statistic_kinds[std::size(kStatistics)] = {};  // as ClassifyNumber found them
   };
 
   // Reads the top-level "histograms" member of `json` (compact, just through
@@ -457,9 +458,10 @@ class StageOneHistograms {
         if (int i = StatisticIndex(key); i >= 0) h->statistics[i] = {};  // not a number: -1
       } else {
         std::string_view t;
-        if (Number(*k, &t) == NumberText::kOther) return false;
+        const NumberText kind = Number(*k, &t);
+        if (kind == NumberText::kOther) return false;
         ++*k;
-        if (int i = StatisticIndex(key); i >= 0) h->statistics[i] = t;
+        if (int i = StatisticIndex(key); i >= 0) h->statistics[i] = t, h->statistic_kinds[i] = kind;
       }
       const char c = Char((*k)++);
       if (c == '}') return values;
@@ -903,7 +905,7 @@ struct PingChecker::Impl {
         WriteConverted(
             [&](size_t i, char* p) -> char* {
               std::string_view t = h.statistics[i];
-              return t.empty() ? nullptr : WriteNumberText(t, ClassifyNumber(t), p);
+              return t.empty() ? nullptr : WriteNumberText(t, h.statistic_kinds[i], p);
             },
             value_out);
       }
