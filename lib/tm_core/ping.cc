@@ -72,35 +72,33 @@ char* WriteNumber(dom::element e, char* p) {
 enum class NumberText { kOther, kInteger, kDecimal };
 
 inline NumberText ClassifyNumber(std::string_view t) {
-  size_t i = 0, n = t.size();
-
-  if (i < n && t[i] == '-') ++i;
-  const size_t int_begin = i;
-  if (i < n && t[i] == '0') {
-    ++i;
-  } else {
-    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
+  auto digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
+  const char* p = t.data();
+  const char* const end = p + t.size();
+  const bool negative = p != end && *p == '-';
+  p += negative;
+  const char* const int_begin = p;
+  while (p != end && digit(*p)) ++p;
+  const size_t int_digits = static_cast<size_t>(p - int_begin);
+  if (int_digits == 0 || (*int_begin == '0' && int_digits > 1)) return NumberText::kOther;
+  if (p == end) {  // "-0" is an int64 0 to simdjson
+    return int_digits <= 18 && !(negative && *int_begin == '0') ? NumberText::kInteger : NumberText::kOther;
   }
-  size_t digits = i - int_begin;
-  if (digits == 0) return NumberText::kOther;
-  if (i == n) {
-    if (digits > 18 || (t[0] == '-' && t == "-0")) return NumberText::kOther;
-    return NumberText::kInteger;
+  size_t digits = int_digits;
+  if (*p == '.') {
+    const char* const frac_begin = ++p;
+    while (p != end && digit(*p)) ++p;
+    if (p == frac_begin) return NumberText::kOther;
+    digits += static_cast<size_t>(p - frac_begin);
   }
-  if (t[i] == '.') {
-    const size_t frac_begin = ++i;
-    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
-    if (i == frac_begin) return NumberText::kOther;
-    digits += i - frac_begin;
+  if (p != end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p != end && (*p == '+' || *p == '-')) ++p;
+    const char* const exp_begin = p;
+    while (p != end && digit(*p)) ++p;
+    if (p == exp_begin || p - exp_begin > 2) return NumberText::kOther;
   }
-  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
-    const size_t exp_begin = i;
-    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
-    if (i == exp_begin || i - exp_begin > 2) return NumberText::kOther;
-  }
-  return i == n && digits <= 19 ? NumberText::kDecimal : NumberText::kOther;
+  return p == end && digits <= 19 ? NumberText::kDecimal : NumberText::kOther;
 }
 
 // A number token ClassifyNumber accepted, written as WriteNumber writes the
@@ -281,11 +279,20 @@ bool IsCompact(const dom::parser& parser, std::string_view json) {
 constexpr std::string_view kStatistics[] = {"sum", "log_sum", "log_sum_squares", "sum_squares_lo",
                                             "sum_squares_hi"};
 inline int StatisticIndex(std::string_view key) {
-  if (key.size() < 3 || (key[0] != 's' && key[0] != 'l')) return -1;  // range, bucket_count, ...
-  for (size_t i = 0; i < std::size(kStatistics); ++i) {
-    if (key == kStatistics[i]) return static_cast<int>(i);
+  // By length first, compared with memcmp of a constant size (no library
+  // call): this runs for every member of every histogram. The indexes are
+  // those of kStatistics.
+  switch (key.size()) {
+    case 3: return std::memcmp(key.data(), "sum", 3) == 0 ? 0 : -1;
+    case 7: return std::memcmp(key.data(), "log_sum", 7) == 0 ? 1 : -1;
+    case 15: return std::memcmp(key.data(), "log_sum_squares", 15) == 0 ? 2 : -1;
+    case 14:
+      if (std::memcmp(key.data(), "sum_squares_", 12) != 0) return -1;
+      if (key[12] == 'l' && key[13] == 'o') return 3;
+      if (key[12] == 'h' && key[13] == 'i') return 4;
+      return -1;
+    default: return -1;
   }
-  return -1;
 }
 
 // --- the histograms of a classic ping, read from stage 1 -------------------------
