@@ -71,7 +71,7 @@ char* WriteNumber(dom::element e, char* p) {
 // left to simdjson (kOther), however valid it may be.
 enum class NumberText { kOther, kInteger, kDecimal };
 
-inline NumberText ClassifyNumber(std::string_view t) {
+NumberText ClassifyNumberText(std::string_view t) {
   auto digit = [](char c) { return static_cast<unsigned char>(c - '0') < 10; };
   const char* p = t.data();
   const char* const end = p + t.size();
@@ -99,6 +99,23 @@ inline NumberText ClassifyNumber(std::string_view t) {
     if (p == exp_begin || p - exp_begin > 2) return NumberText::kOther;
   }
   return p == end && digits <= 19 ? NumberText::kDecimal : NumberText::kOther;
+}
+
+// ClassifyNumberText, quicker for what most numbers in pings are: up to 16
+// digits. Reads 16 bytes at t.data(), which must be readable (a padded payload).
+inline NumberText ClassifyNumber(std::string_view t) {
+#ifdef __SSE2__
+  const size_t n = t.size();
+  if (n != 0 && n <= 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data()));
+    const __m128i digits = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
+                                         _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
+    const unsigned all = (1u << n) - 1;
+    if ((static_cast<unsigned>(_mm_movemask_epi8(digits)) & all) == all)
+      return t[0] != '0' || n == 1 ? NumberText::kInteger : NumberText::kOther;
+  }
+#endif
+  return ClassifyNumberText(t);
 }
 
 // A number token ClassifyNumber accepted, written as WriteNumber writes the
