@@ -836,6 +836,8 @@ TEST_CASE("Histograms read in stage 1 give the verdicts, details and output the 
       StageOnePing(R"({"values":{"0":18446744073709551615}})"),
       StageOnePing(R"({"values":{"0":18446744073709551616}})"),
       StageOnePing(R"({"values":{"\u0030":1}})"), StageOnePing(R"({"values":{"00":1}})"),
+      StageOnePing(R"({"values":{"0":99999999,"1":10000000,"2":12345678,"3":100000000,"4":7}})"),
+      StageOnePing(R"({"values":{"0":1,"00000001":2,"000000002":3,"10000":4,"7083":5}})"),
       StageOnePing(R"({"values":{"3":1}})"), StageOnePing(R"({"values":{"1":2,"0":1,"10":5}})"),
       StageOnePing(R"({"values":{"0":1}})", "", R"(,"histograms":{})"),
       // names with escapes, in and out of the spec
