@@ -190,8 +190,10 @@ void CheckSameAsDom(Fixture& f, std::string_view data, bool convert, bool padded
                                        ", the DOM " + (vb.valid ? "valid" : vb.detail));
   FUZZ_CHECK(va.reason == vb.reason && va.detail == vb.detail,
              mode + ": reject differs from the DOM's: " + va.detail + " / " + vb.detail);
-  FUZZ_CHECK(a.payload == b.payload, mode + ": payload differs from the DOM's:\n" + a.payload + "\n" + b.payload);
-  FUZZ_CHECK(SameDimensions(a.dimensions, b.dimensions), mode + ": dimensions differ from the DOM's");
+  FUZZ_CHECK(a.payload == b.payload,
+             mode + ": payload differs from the DOM's:\n" + a.payload + "\n" + b.payload);
+  FUZZ_CHECK(SameDimensions(a.dimensions, b.dimensions),
+             mode + ": dimensions differ from the DOM's");
   FUZZ_CHECK(fa.unknown_histograms == fb.unknown_histograms &&
                  fa.unconvertible_histograms == fb.unconvertible_histograms,
              mode + ": findings differ from the DOM's");

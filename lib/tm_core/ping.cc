@@ -56,9 +56,12 @@ char* WriteDouble(double x, char* p) {
 // A number element, as AppendJson writes it; integers as they are.
 char* WriteNumber(dom::element e, char* p) {
   switch (e.type()) {
-    case dom::element_type::INT64: return std::to_chars(p, p + 24, e.get_int64().value_unsafe()).ptr;
-    case dom::element_type::UINT64: return std::to_chars(p, p + 24, e.get_uint64().value_unsafe()).ptr;
-    default: return WriteDouble(e.get_double().value_unsafe(), p);
+    case dom::element_type::INT64:
+      return std::to_chars(p, p + 24, e.get_int64().value_unsafe()).ptr;
+    case dom::element_type::UINT64:
+      return std::to_chars(p, p + 24, e.get_uint64().value_unsafe()).ptr;
+    default:
+      return WriteDouble(e.get_double().value_unsafe(), p);
   }
 }
 
@@ -82,7 +85,8 @@ NumberText ClassifyNumberText(std::string_view t) {
   const size_t int_digits = static_cast<size_t>(p - int_begin);
   if (int_digits == 0 || (*int_begin == '0' && int_digits > 1)) return NumberText::kOther;
   if (p == end) {  // "-0" is an int64 0 to simdjson
-    return int_digits <= 18 && !(negative && *int_begin == '0') ? NumberText::kInteger : NumberText::kOther;
+    return int_digits <= 18 && !(negative && *int_begin == '0') ? NumberText::kInteger
+                                                                : NumberText::kOther;
   }
   size_t digits = int_digits;
   if (*p == '.') {
@@ -136,7 +140,8 @@ inline uint64_t Digits8(const char* p, size_t n) {
 // ClassifyNumberText, quicker for what most numbers in pings are: up to 16
 // digits. Reads 16 bytes at t.data() (AllDigits16).
 inline NumberText ClassifyNumber(std::string_view t) {
-  if (AllDigits16(t)) return t[0] != '0' || t.size() == 1 ? NumberText::kInteger : NumberText::kOther;
+  if (AllDigits16(t))
+    return t[0] != '0' || t.size() == 1 ? NumberText::kInteger : NumberText::kOther;
   return ClassifyNumberText(t);
 }
 
@@ -284,7 +289,8 @@ size_t FindSpaceOrControl(std::string_view s, size_t from) {
   };
   // Most of a ping has none: 64 bytes a test, then the 16 that hold it.
   for (; i + 64 <= s.size(); i += 64) {
-    __m128i any = _mm_or_si128(_mm_or_si128(spaces(i), spaces(i + 16)), _mm_or_si128(spaces(i + 32), spaces(i + 48)));
+    __m128i any = _mm_or_si128(_mm_or_si128(spaces(i), spaces(i + 16)),
+                               _mm_or_si128(spaces(i + 32), spaces(i + 48)));
     if (_mm_movemask_epi8(any)) break;
   }
   for (; i + 16 <= s.size(); i += 16) {
@@ -332,15 +338,19 @@ inline int StatisticIndex(std::string_view key) {
   // call): this runs for every member of every histogram. The indexes are
   // those of kStatistics.
   switch (key.size()) {
-    case 3: return std::memcmp(key.data(), "sum", 3) == 0 ? 0 : -1;
-    case 7: return std::memcmp(key.data(), "log_sum", 7) == 0 ? 1 : -1;
-    case 15: return std::memcmp(key.data(), "log_sum_squares", 15) == 0 ? 2 : -1;
+    case 3:
+      return std::memcmp(key.data(), "sum", 3) == 0 ? 0 : -1;
+    case 7:
+      return std::memcmp(key.data(), "log_sum", 7) == 0 ? 1 : -1;
+    case 15:
+      return std::memcmp(key.data(), "log_sum_squares", 15) == 0 ? 2 : -1;
     case 14:
       if (std::memcmp(key.data(), "sum_squares_", 12) != 0) return -1;
       if (key[12] == 'l' && key[13] == 'o') return 3;
       if (key[12] == 'h' && key[13] == 'i') return 4;
       return -1;
-    default: return -1;
+    default:
+      return -1;
   }
 }
 
@@ -363,9 +373,9 @@ class StageOneHistograms {
  public:
   struct Histogram {
     std::string_view name;
-    uint32_t first_token = 0, end_token = 0;  // its value, as structural indexes [first, end)
-    bool compact = false;                     // an array (the converted form), else an object
-    uint32_t entries = 0;                     // compact: the array's length
+    uint32_t first_token = 0, end_token = 0;      // its value, as structural indexes [first, end)
+    bool compact = false;                         // an array (the converted form), else an object
+    uint32_t entries = 0;                         // compact: the array's length
     uint32_t buckets_begin = 0, buckets_end = 0;  // classic: its values, in buckets()
     std::string_view statistics[std::size(kStatistics)];  // classic: the last of each, if a number
     NumberText statistic_kinds[std::size(kStatistics)] = {};  // as ClassifyNumber found them
@@ -457,8 +467,12 @@ class StageOneHistograms {
 
  private:
   char Char(uint32_t k) const { return k < n_ ? json_[tokens_[k]] : '\0'; }
-  std::string_view Token(uint32_t k) const { return json_.substr(tokens_[k], tokens_[k + 1] - tokens_[k]); }
-  std::string_view String(uint32_t k) const { return json_.substr(tokens_[k] + 1, tokens_[k + 1] - tokens_[k] - 2); }
+  std::string_view Token(uint32_t k) const {
+    return json_.substr(tokens_[k], tokens_[k + 1] - tokens_[k]);
+  }
+  std::string_view String(uint32_t k) const {
+    return json_.substr(tokens_[k] + 1, tokens_[k + 1] - tokens_[k] - 2);
+  }
 
   // A member name at k and the colon after it.
   bool Key(uint32_t k, std::string_view* key) {
@@ -470,7 +484,8 @@ class StageOneHistograms {
     if (close > next_backslash_) {
       if (std::memchr(key->data(), '\\', key->size())) return false;
       const void* next = std::memchr(json_.data() + close, '\\', json_.size() - close);
-      next_backslash_ = next ? static_cast<size_t>(static_cast<const char*>(next) - json_.data()) : json_.size();
+      next_backslash_ =
+          next ? static_cast<size_t>(static_cast<const char*>(next) - json_.data()) : json_.size();
     }
     return true;
   }
@@ -727,7 +742,8 @@ struct PingChecker::Impl {
       // first, a few steps only: keys out of order must not make this quadratic.
       size_t h = *hint;
       for (size_t steps = 0; steps < 8 && h < buckets.size() && buckets[h] < lower; ++steps) ++h;
-      *index = h < buckets.size() && buckets[h] == lower ? static_cast<int>(h) : def.BucketIndex(lower);
+      *index =
+          h < buckets.size() && buckets[h] == lower ? static_cast<int>(h) : def.BucketIndex(lower);
       if (*index >= 0) *hint = static_cast<size_t>(*index);
     }
     if (*index < 0)
@@ -736,8 +752,8 @@ struct PingChecker::Impl {
     return true;
   }
   bool BadCount(const HistogramName& where, std::string_view key) {
-    return Fail(Reject::kBadPayload,
-                where.Text() + ".values[\"" + std::string(key) + "\"]: not a non-negative integer count");
+    return Fail(Reject::kBadPayload, where.Text() + ".values[\"" + std::string(key) +
+                                         "\"]: not a non-negative integer count");
   }
 
   // Appends the compact form of a classic histogram: counts_, then the five
@@ -803,7 +819,8 @@ struct PingChecker::Impl {
     if (out) {
       WriteConverted(
           [&](size_t i, char* p) -> char* {
-            return statistics[i] && statistics[i]->is_number() ? WriteNumber(*statistics[i], p) : nullptr;
+            return statistics[i] && statistics[i]->is_number() ? WriteNumber(*statistics[i], p)
+                                                               : nullptr;
           },
           out);
     }
@@ -925,8 +942,8 @@ struct PingChecker::Impl {
   }
 
   // The "histograms" of a classic ping: from the DOM, or read in stage 1.
-  bool CheckClassicSection(dom::element section, const std::shared_ptr<const Spec>& spec, bool compact,
-                           std::string* out) {
+  bool CheckClassicSection(dom::element section, const std::shared_ptr<const Spec>& spec,
+                           bool compact, std::string* out) {
     if (!stage_one_) return CheckHistograms("histograms", section, spec, false, compact, out);
     // As CheckHistograms and CheckOne do, over what StageOneHistograms read.
     const StageOneHistograms& read = stage_one_histograms_;
@@ -984,7 +1001,8 @@ struct PingChecker::Impl {
       return false;
     if (!IsCompact(parser, json)) return false;
     StageOneHistograms& read = stage_one_histograms_;
-    if (!read.Read(json, stage1->structural_indexes.get(), stage1->n_structural_indexes)) return false;
+    if (!read.Read(json, stage1->structural_indexes.get(), stage1->n_structural_indexes))
+      return false;
     rest_.clear();
     rest_.reserve(json.size() - (read.end() - read.begin()) + 2 + simdjson::SIMDJSON_PADDING);
     rest_.append(json, 0, read.begin());
@@ -1033,7 +1051,8 @@ struct PingChecker::Impl {
       return Fail(Reject::kBadPayload, "histograms: not an object");
     }
     const bool compact = ver != 1;
-    if (!convert || compact) return !spec || CheckClassicSection(*histograms, spec, compact, nullptr);
+    if (!convert || compact)
+      return !spec || CheckClassicSection(*histograms, spec, compact, nullptr);
     ObjectWriter w(&out);
     for (dom::key_value_pair field : dom::object(doc)) {
       if (field.key == "ver") {
@@ -1203,7 +1222,8 @@ struct PingChecker::Impl {
     if (stage_one_) {
       if (auto error = rest_parser_.parse(rest_.data(), rest_.size(), false).get(doc))
         return Fail(Reject::kBadJson, simdjson::error_message(error));
-    } else if (auto error = parser.parse(record->payload.data(), record->payload.size(), !padded).get(doc)) {
+    } else if (auto error =
+                   parser.parse(record->payload.data(), record->payload.size(), !padded).get(doc)) {
       return Fail(Reject::kBadJson, simdjson::error_message(error));
     }
     if (!doc.is_object()) return Fail(Reject::kBadPayload, "not a JSON object");

@@ -69,8 +69,9 @@ bool ParseTimeMs(std::string_view text, uint64_t* time_ms) {
 // the digits to_chars chooses; it writes them fixed unless scientific is
 // shorter, which (like everything outside 0.001 to 1e15) is left to to_chars.
 char* FormatDouble(double x, char* first) {
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                                      1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                      1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                      1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
   constexpr double kLimit = 2251799813685248.0;  // 2^51
   char* p = first;
   if (x == 0) {  // "0" or "-0"
@@ -185,9 +186,11 @@ size_t PlainRun(std::string_view s, size_t i, bool json) {
   for (; i + 16 <= s.size(); i += 16) {
     __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
     // Signed: bytes of 0x80 and above are negative, so "less than 0x20" takes them too.
-    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
-                               _mm_or_si128(_mm_cmpeq_epi8(bytes, backslash), _mm_cmpeq_epi8(bytes, quote)));
-    if (int mask = _mm_movemask_epi8(bad)) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    __m128i bad =
+        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
+                     _mm_or_si128(_mm_cmpeq_epi8(bytes, backslash), _mm_cmpeq_epi8(bytes, quote)));
+    if (int mask = _mm_movemask_epi8(bad))
+      return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
   }
 #else
   (void)json;

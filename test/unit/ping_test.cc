@@ -810,24 +810,29 @@ std::string WithoutTempDir(std::string text) {
   return text;
 }
 
-TEST_CASE("Histograms read in stage 1 give the verdicts, details and output the DOM gives", "[ping]") {
+TEST_CASE("Histograms read in stage 1 give the verdicts, details and output the DOM gives",
+          "[ping]") {
   const std::string good = R"({"range":[1,10000],"bucket_count":50,"histogram_type":0,)"
                            R"("values":{"0":0,"1":3,"2":0},"sum":3,"log_sum":0.794513,)"
                            R"("log_sum_squares":2.525007,"sum_squares_lo":3,"sum_squares_hi":0})";
   const std::string payload = GENERATE_COPY(
       StageOnePing(good),
       // numbers written otherwise than WriteNumber writes them
-      StageOnePing(R"({"values":{"0":1},"sum":1.0,"log_sum":1e3,"log_sum_squares":-0,"sum_squares_lo":0.10,"sum_squares_hi":1E-05})"),
-      StageOnePing(R"({"values":{"0":1},"sum":123456789012345678,"log_sum":1234567890123456789,"log_sum_squares":0.48045301655861294,"sum_squares_lo":1e300,"sum_squares_hi":-0.0})"),
-      StageOnePing(R"({"values":{"0":1},"sum":1e+05,"log_sum":12345678901234567890123,"log_sum_squares":00,"sum_squares_lo":1.,"sum_squares_hi":.5})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":1.0,"log_sum":1e3,"log_sum_squares":-0,"sum_squares_lo":0.10,"sum_squares_hi":1E-05})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":123456789012345678,"log_sum":1234567890123456789,"log_sum_squares":0.48045301655861294,"sum_squares_lo":1e300,"sum_squares_hi":-0.0})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":1e+05,"log_sum":12345678901234567890123,"log_sum_squares":00,"sum_squares_lo":1.,"sum_squares_hi":.5})"),
       // duplicate statistics (the last counts), duplicate values, statistics that are not numbers
       StageOnePing(R"({"values":{"0":1},"sum":1,"sum":2,"log_sum":[1],"log_sum":3.5})"),
       StageOnePing(R"({"values":{"0":1},"sum":1,"log_sum":[1]})"),
-      StageOnePing(R"({"values":{"0":1},"sum":"1","log_sum":null,"sum_squares_lo":true,"sum_squares_hi":{}})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":"1","log_sum":null,"sum_squares_lo":true,"sum_squares_hi":{}})"),
       StageOnePing(R"({"values":{"3":1},"values":{"0":1}})"),
-      StageOnePing(R"({"values":{"0":1},"values":{"3":1}})"),
-      StageOnePing(R"({"values":[0,1]})"), StageOnePing(R"({"sum":1})"), StageOnePing(R"({})"),
-      StageOnePing(R"([0,1,2])"), StageOnePing(R"(null)"), StageOnePing(R"(1)"),
+      StageOnePing(R"({"values":{"0":1},"values":{"3":1}})"), StageOnePing(R"({"values":[0,1]})"),
+      StageOnePing(R"({"sum":1})"), StageOnePing(R"({})"), StageOnePing(R"([0,1,2])"),
+      StageOnePing(R"(null)"), StageOnePing(R"(1)"),
       // counts and keys
       StageOnePing(R"({"values":{"0":1.0}})"), StageOnePing(R"({"values":{"0":-1}})"),
       StageOnePing(R"({"values":{"0":01}})"), StageOnePing(R"({"values":{"0":1e2}})"),
@@ -841,21 +846,25 @@ TEST_CASE("Histograms read in stage 1 give the verdicts, details and output the 
       StageOnePing(R"({"values":{"3":1}})"), StageOnePing(R"({"values":{"1":2,"0":1,"10":5}})"),
       StageOnePing(R"({"values":{"0":1}})", "", R"(,"histograms":{})"),
       // names with escapes, in and out of the spec
-      R"({"ver":1,"histograms":{"EX\u0050O":{"values":{"0":1}},"N\"Q":{"values":{"0":1}}},"info":)" + Info() + "}",
+      R"({"ver":1,"histograms":{"EX\u0050O":{"values":{"0":1}},"N\"Q":{"values":{"0":1}}},"info":)" +
+          Info() + "}",
       // bad JSON inside the histograms, in a member passed through, after the document
       StageOnePing(R"({"values":{"0":tru}})"), StageOnePing(R"({"values":{"0":1},"sum":nul})"),
       StageOnePing(R"({"values":{"0":1,}})"), StageOnePing(R"({"values":{"0":1}]})"),
       StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":[tru]})"),
       StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":"\x"})"),
-      StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":[1})"),
-      StageOnePing(good) + " ", StageOnePing(good) + "x", StageOnePing(good) + "}",
-      StageOnePing(good) + "{}", StageOnePing(R"({"values":{"0":1}} )"),
-      // whitespace, a nested "histograms" before the top-level one, none at the top, ver 2 and others
+      StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":[1})"), StageOnePing(good) + " ",
+      StageOnePing(good) + "x", StageOnePing(good) + "}", StageOnePing(good) + "{}",
+      StageOnePing(R"({"values":{"0":1}} )"),
+      // whitespace, a nested "histograms" before the top-level one, none at the top, ver 2 and
+      // others
       StageOnePing(R"({"values": {"0":1}})"),
       StageOnePing(R"({"values":{"0":1}})", R"(,"x":{"histograms":{"EXPO":1}})"),
       R"({"ver":1,"x":{"histograms":{"EXPO":{"values":{"0":1}}}},"info":)" + Info() + "}",
-      R"({"ver":2,"histograms":{"BOOL":[0,1,0,1,2,-1,-1.5],"ENUM":[1,2,3],"NOPE":[1.0,2e1]},"info":)" + Info() + "}",
-      R"({"ver":2,"histograms":{"BOOL":[0,1,0,1,2,-1,-1],"ENUM":[0,0,0,0,0,1,2,3,4,5]},"info":)" + Info() + "}",
+      R"({"ver":2,"histograms":{"BOOL":[0,1,0,1,2,-1,-1.5],"ENUM":[1,2,3],"NOPE":[1.0,2e1]},"info":)" +
+          Info() + "}",
+      R"({"ver":2,"histograms":{"BOOL":[0,1,0,1,2,-1,-1],"ENUM":[0,0,0,0,0,1,2,3,4,5]},"info":)" +
+          Info() + "}",
       R"({"ver":5,"histograms":{"BOOL":[0,1,0,1,2,-1,-1]},"info":)" + Info() + "}",
       R"({"ver":3,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info() + "}",
       R"({"version":4,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info() + "}",
@@ -892,14 +901,16 @@ TEST_CASE("Statistics and numbers carried through are written as the DOM reads t
   // to simdjson, becomes 0: the DOM reads that one, see the test above.)
   Checker checker;
   Result r = checker.Check(
-      StageOnePing(R"({"values":{"0":1},"sum":1.0,"log_sum":1e3,"log_sum_squares":-0.0,"sum_squares_lo":0.10,"sum_squares_hi":73.310850})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":1.0,"log_sum":1e3,"log_sum_squares":-0.0,"sum_squares_lo":0.10,"sum_squares_hi":73.310850})"),
       true);
   REQUIRE(r.verdict.valid);
   CHECK(Contains(r.record.payload, ",1.0,1000.0,-0.0,0.1,73.31085]"));
-  CHECK(Contains(r.record.payload, R"("NOT_IN_SPEC":{"range":[1,2.5],"values":{"0":1,"1":10},"sum":1000.0,"log_sum":-0.0})"));
+  CHECK(Contains(
+      r.record.payload,
+      R"("NOT_IN_SPEC":{"range":[1,2.5],"values":{"0":1,"1":10},"sum":1000.0,"log_sum":-0.0})"));
   CHECK(checker.stage_one_count() == 1);
 }
-
 
 TEST_CASE("A ver 3 ping's dimensions come from its deviceinfo fields", "[ping]") {
   Checker checker;
