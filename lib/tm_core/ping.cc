@@ -364,7 +364,8 @@ inline int StatisticIndex(std::string_view key) {
 // through the DOM. Only what Firefox writes is read: member names without a
 // backslash, numbers as ClassifyNumber takes them, {name: {"values": {key:
 // count}, other: number or [numbers]}} or {name: [numbers]}. Anything else
-// makes Read return false, and the ping is checked the DOM way.
+// makes Read return false, and the ping is checked the DOM way; so does any
+// ping the checker rejects after reading it so (PingChecker::Check).
 //
 // In a compact payload (no whitespace outside strings) every token ends where
 // the next structural index begins, so a string's closing quote is the byte
