@@ -7,7 +7,9 @@
 // what ping.h promises: tm-validate and tm-convert agree on what is valid and
 // on its dimensions, a valid payload comes out as compact JSON that parses
 // again and can go into a record line, and converting a classic ping changes
-// nothing but "ver" and "histograms".
+// nothing but "ver" and "histograms". And the histograms of classic pings,
+// read straight from simdjson's stage 1 when they can be, give exactly what
+// the DOM-only reference gives: verdict, detail, payload, dimensions, findings.
 //
 // fuzz/validator.dict holds the field names and revision URLs below, so that
 // mutated inputs reach histogram checking.
@@ -83,6 +85,7 @@ struct Fixture {
   std::unique_ptr<SpecCache> specs;
   RevisionMap revisions;
   std::unique_ptr<PingChecker> checker;
+  std::unique_ptr<PingChecker> dom_checker;  // histograms from the DOM only: the reference
   simdjson::dom::parser parser;
   simdjson::dom::parser other_parser;
 
@@ -100,6 +103,8 @@ struct Fixture {
     specs = std::make_unique<SpecCache>(options);
     FUZZ_CHECK(RevisionMap::Parse(kRevisionMap, &revisions).ok(), "revision map");
     checker = std::make_unique<PingChecker>(specs.get(), &revisions);
+    dom_checker = std::make_unique<PingChecker>(specs.get(), &revisions);
+    dom_checker->set_stage_one_histograms(false);
     // Both specs must load, or no input would ever reach histogram checking.
     std::shared_ptr<const Spec> spec;
     FUZZ_CHECK(specs->Get("https://hg.mozilla.org/mozilla-central/rev/0123456789ab", &spec).ok(), "spec");
@@ -129,6 +134,10 @@ Record NewRecord(std::string_view payload, bool padded) {
   if (!padded) r.payload.shrink_to_fit();
   return r;
 }
+
+// The checker as it runs (classic histograms read in stage 1 when they can
+// be) and the DOM-only reference must agree on everything, in both modes.
+void CheckSameAsDom(Fixture& f, std::string_view data, bool convert, bool padded);
 
 bool SameDimensions(const Dimensions& a, const Dimensions& b) {
   return a.reason == b.reason && a.app_name == b.app_name && a.app_version == b.app_version &&
@@ -171,6 +180,25 @@ void CheckPassThrough(Fixture& f, const std::string& validated, const std::strin
   FUZZ_CHECK(a == after.end(), "conversion added a member");
 }
 
+void CheckSameAsDom(Fixture& f, std::string_view data, bool convert, bool padded) {
+  Record a = NewRecord(data, padded), b = NewRecord(data, padded);
+  Findings fa, fb;
+  Verdict va = f.checker->Check(&a, convert, &fa);
+  Verdict vb = f.dom_checker->Check(&b, convert, &fb);
+  const std::string mode = convert ? "convert" : "validate";
+  FUZZ_CHECK(va.valid == vb.valid, mode + ": stage 1 says " + (va.valid ? "valid" : va.detail) +
+                                       ", the DOM " + (vb.valid ? "valid" : vb.detail));
+  FUZZ_CHECK(va.reason == vb.reason && va.detail == vb.detail,
+             mode + ": reject differs from the DOM's: " + va.detail + " / " + vb.detail);
+  FUZZ_CHECK(a.payload == b.payload,
+             mode + ": payload differs from the DOM's:\n" + a.payload + "\n" + b.payload);
+  FUZZ_CHECK(SameDimensions(a.dimensions, b.dimensions),
+             mode + ": dimensions differ from the DOM's");
+  FUZZ_CHECK(fa.unknown_histograms == fb.unknown_histograms &&
+                 fa.unconvertible_histograms == fb.unconvertible_histograms,
+             mode + ": findings differ from the DOM's");
+}
+
 }  // namespace
 }  // namespace tm_core::fuzz
 
@@ -188,6 +216,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
   Record converted = NewRecord(data, false);
   Findings convert_findings;
   Verdict c = f.checker->Check(&converted, true, &convert_findings);
+
+  CheckSameAsDom(f, data, false, true);
+  CheckSameAsDom(f, data, true, true);
 
   FUZZ_CHECK(v.valid == c.valid, std::string("tm-validate says ") + (v.valid ? "valid" : "invalid") +
                                      ", tm-convert says " + (c.valid ? "valid" : "invalid") + ": " +

@@ -1,8 +1,16 @@
 #include "tm_core/text.h"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace tm_core {
 
@@ -51,6 +59,83 @@ bool ParseTimeMs(std::string_view text, uint64_t* time_ms) {
   return true;
 }
 
+// The shortest decimal that reads back as a double x has the fewest digits
+// after the point among those that do. With m < 2^51, m / 10^k (10^k exact, k
+// <= 22) is one correctly rounded IEEE division, so it is exactly the double
+// the text "m e-k" reads back as; and below 2^51 the interval of numbers that
+// read back as x is less than 1 wide in units of 10^-k, so at most one m per k
+// qualifies, and no tie between two candidates can arise. If some m works for
+// k, m * 10 works for k + 1: the fewest digits are found by bisection. They are
+// the digits to_chars chooses; it writes them fixed unless scientific is
+// shorter, which (like everything outside 0.001 to 1e15) is left to to_chars.
+char* FormatDouble(double x, char* first) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                      1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                      1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20};
+  constexpr double kLimit = 2251799813685248.0;  // 2^51
+  char* p = first;
+  if (x == 0) {  // "0" or "-0"
+    if (std::signbit(x)) *p++ = '-';
+    *p++ = '0';
+    return p;
+  }
+  const double a = std::fabs(x);
+  if (!(a >= 1e-3 && a < 1e15)) return std::to_chars(first, first + 32, x).ptr;
+  // The m for k digits after the point, 0 if there is none, -1 past 2^51.
+  auto digits_for = [&](int k) -> double {
+    const double scaled = a * kPow10[k];
+    if (scaled >= kLimit) return -1;
+    const double r = static_cast<double>(static_cast<uint64_t>(scaled + 0.5));
+    // An m that reads back as x lies within a few ulps of `scaled`: r or a neighbour.
+    if (std::fabs(scaled - r) > scaled * 0x1p-49 + 0x1p-49) return 0;
+    if (r / kPow10[k] == a) return r;
+    if (r > 1 && (r - 1) / kPow10[k] == a) return r - 1;
+    if ((r + 1) / kPow10[k] == a) return r + 1;
+    return 0;
+  };
+  // Bisection for the first k with an m or past 2^51 (k = 20 always is: a >= 0.001).
+  int low = 0, high = static_cast<int>(std::size(kPow10)) - 1;
+  double m = -1;  // for k = high
+  while (low < high) {
+    const int mid = (low + high) / 2;
+    if (const double found = digits_for(mid); found != 0) {
+      high = mid;
+      m = found;
+    } else {
+      low = mid + 1;
+    }
+  }
+  const int k = high;
+  if (m < 0) return std::to_chars(first, first + 32, x).ptr;  // needs 2^51 or more
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof digits, static_cast<uint64_t>(m)).ptr;
+  const int n = static_cast<int>(end - digits);
+  // Fixed: n digits (at least k + 1), a point if k > 0. Scientific: the
+  // significant digits, a point if more than one, "e+XX" (|exponent| < 100 here).
+  const int fixed = k == 0 ? n : std::max(n, k + 1) + 1;
+  int significant = n;
+  while (significant > 1 && digits[significant - 1] == '0') --significant;
+  const int scientific = significant + (significant > 1 ? 1 : 0) + 4;
+  if (scientific < fixed) return std::to_chars(first, first + 32, x).ptr;  // 1.5e-03, 1e+14
+  if (x < 0) *p++ = '-';
+  if (k == 0) {
+    std::memcpy(p, digits, static_cast<size_t>(n));
+    return p + n;
+  }
+  if (n <= k) {  // 0.00ddd
+    *p++ = '0';
+    *p++ = '.';
+    for (int i = n; i < k; ++i) *p++ = '0';
+    std::memcpy(p, digits, static_cast<size_t>(n));
+    return p + n;
+  }
+  std::memcpy(p, digits, static_cast<size_t>(n - k));
+  p += n - k;
+  *p++ = '.';
+  std::memcpy(p, digits + n - k, static_cast<size_t>(k));
+  return p + k;
+}
+
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
@@ -91,6 +176,28 @@ constexpr std::array<bool, 256> PlainBytes(Escaping style) {
 constexpr std::array<bool, 256> kPlainInJson = PlainBytes(Escaping::kJson);
 constexpr std::array<bool, 256> kPlainInLine = PlainBytes(Escaping::kLine);
 
+// Where the run of plain bytes from s[i] on ends, or an earlier place: the
+// scan goes 16 bytes at a time, and leaves the last few bytes to the caller.
+size_t PlainRun(std::string_view s, size_t i, bool json) {
+#ifdef __SSE2__
+  const __m128i below = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i quote = _mm_set1_epi8(json ? '"' : '\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    // Signed: bytes of 0x80 and above are negative, so "less than 0x20" takes them too.
+    __m128i bad =
+        _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(bytes, below), _mm_cmpeq_epi8(bytes, del)),
+                     _mm_or_si128(_mm_cmpeq_epi8(bytes, backslash), _mm_cmpeq_epi8(bytes, quote)));
+    if (int mask = _mm_movemask_epi8(bad))
+      return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#else
+  (void)json;
+#endif
+  return i;
+}
+
 // The one escaping loop behind AppendJsonString and AppendEscapedLine: they
 // differ only in quotes and in how a byte that cannot be shown is written.
 void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
@@ -99,7 +206,7 @@ void AppendEscaped(std::string_view s, Escaping style, std::string* out) {
   char buf[8];
   for (size_t i = 0; i < s.size();) {
     // Most text is printable ASCII that needs no escape: copy it a run at a time.
-    size_t run = i;
+    size_t run = PlainRun(s, i, json);
     while (run < s.size() && plain[static_cast<unsigned char>(s[run])]) ++run;
     if (run > i) {
       out->append(s.data() + i, run - i);

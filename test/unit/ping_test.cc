@@ -146,6 +146,10 @@ class Checker {
       : cache_(Options(dir_)), checker_(&cache_, revisions) {}
 
   // Checks `payload` in a record whose URL dimensions are all "url".
+  // With `on` false, histograms are read from the DOM only (see ping.h).
+  void set_stage_one_histograms(bool on) { checker_.set_stage_one_histograms(on); }
+  uint64_t stage_one_count() const { return checker_.stage_one_count(); }
+
   Result Check(const std::string& payload, bool convert = false, bool padded = true) {
     Result r;
     r.record.doc_id = "doc";
@@ -786,6 +790,127 @@ TEST_CASE("An unpadded payload is checked as a padded one", "[ping]") {
 }
 
 // --- Firefox OS ----------------------------------------------------------------------
+
+// --- histograms read in stage 1 ---------------------------------------------------------
+
+// A classic ping with `histogram` as EXPO among histograms in the shapes the
+// stage 1 reader takes; `before` and `after` are spliced in around "histograms".
+std::string StageOnePing(const std::string& histogram, const std::string& before = "",
+                         const std::string& after = "") {
+  return R"({"ver":1,"simpleMeasurements":{"uptime":3,"js":{"a":[1,2.5,"x"]}})" + before +
+         R"(,"histograms":{"EXPO":)" + histogram +
+         R"(,"NOT_IN_SPEC":{"range":[1,2.50],"values":{"0":1,"1":10},"sum":1e3,"log_sum":-0.0},)"
+         R"("BOOL":{"range":[1,2],"bucket_count":3,"histogram_type":2,"values":{"0":0,"1":4,"2":0},"sum":4}})" +
+         after + R"(,"info":)" + Info() + "}";
+}
+
+// `text` without the names of the checkers' temporary directories (tm-test-XXXXXX).
+std::string WithoutTempDir(std::string text) {
+  for (size_t at; (at = text.find("tm-test-")) != std::string::npos;) text.erase(at, 14);
+  return text;
+}
+
+TEST_CASE("Histograms read in stage 1 give the verdicts, details and output the DOM gives",
+          "[ping]") {
+  const std::string good = R"({"range":[1,10000],"bucket_count":50,"histogram_type":0,)"
+                           R"("values":{"0":0,"1":3,"2":0},"sum":3,"log_sum":0.794513,)"
+                           R"("log_sum_squares":2.525007,"sum_squares_lo":3,"sum_squares_hi":0})";
+  const std::string payload = GENERATE_COPY(
+      StageOnePing(good),
+      // numbers written otherwise than WriteNumber writes them
+      StageOnePing(
+          R"({"values":{"0":1},"sum":1.0,"log_sum":1e3,"log_sum_squares":-0,"sum_squares_lo":0.10,"sum_squares_hi":1E-05})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":123456789012345678,"log_sum":1234567890123456789,"log_sum_squares":0.48045301655861294,"sum_squares_lo":1e300,"sum_squares_hi":-0.0})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":1e+05,"log_sum":12345678901234567890123,"log_sum_squares":00,"sum_squares_lo":1.,"sum_squares_hi":.5})"),
+      // duplicate statistics (the last counts), duplicate values, statistics that are not numbers
+      StageOnePing(R"({"values":{"0":1},"sum":1,"sum":2,"log_sum":[1],"log_sum":3.5})"),
+      StageOnePing(R"({"values":{"0":1},"sum":1,"log_sum":[1]})"),
+      StageOnePing(
+          R"({"values":{"0":1},"sum":"1","log_sum":null,"sum_squares_lo":true,"sum_squares_hi":{}})"),
+      StageOnePing(R"({"values":{"3":1},"values":{"0":1}})"),
+      StageOnePing(R"({"values":{"0":1},"values":{"3":1}})"), StageOnePing(R"({"values":[0,1]})"),
+      StageOnePing(R"({"sum":1})"), StageOnePing(R"({})"), StageOnePing(R"([0,1,2])"),
+      StageOnePing(R"(null)"), StageOnePing(R"(1)"),
+      // counts and keys
+      StageOnePing(R"({"values":{"0":1.0}})"), StageOnePing(R"({"values":{"0":-1}})"),
+      StageOnePing(R"({"values":{"0":01}})"), StageOnePing(R"({"values":{"0":1e2}})"),
+      StageOnePing(R"({"values":{"0":123456789012345678}})"),
+      StageOnePing(R"({"values":{"0":1234567890123456789}})"),
+      StageOnePing(R"({"values":{"0":18446744073709551615}})"),
+      StageOnePing(R"({"values":{"0":18446744073709551616}})"),
+      StageOnePing(R"({"values":{"\u0030":1}})"), StageOnePing(R"({"values":{"00":1}})"),
+      StageOnePing(R"({"values":{"0":99999999,"1":10000000,"2":12345678,"3":100000000,"4":7}})"),
+      StageOnePing(R"({"values":{"0":1,"00000001":2,"000000002":3,"10000":4,"7083":5}})"),
+      StageOnePing(R"({"values":{"3":1}})"), StageOnePing(R"({"values":{"1":2,"0":1,"10":5}})"),
+      StageOnePing(R"({"values":{"0":1}})", "", R"(,"histograms":{})"),
+      // names with escapes, in and out of the spec
+      R"({"ver":1,"histograms":{"EX\u0050O":{"values":{"0":1}},"N\"Q":{"values":{"0":1}}},"info":)" +
+          Info() + "}",
+      // bad JSON inside the histograms, in a member passed through, after the document
+      StageOnePing(R"({"values":{"0":tru}})"), StageOnePing(R"({"values":{"0":1},"sum":nul})"),
+      StageOnePing(R"({"values":{"0":1,}})"), StageOnePing(R"({"values":{"0":1}]})"),
+      StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":[tru]})"),
+      StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":"\x"})"),
+      StageOnePing(R"({"values":{"0":1}})", R"(,"slowSQL":{"a":[1})"), StageOnePing(good) + " ",
+      StageOnePing(good) + "x", StageOnePing(good) + "}", StageOnePing(good) + "{}",
+      StageOnePing(R"({"values":{"0":1}} )"),
+      // whitespace, a nested "histograms" before the top-level one, none at the top, ver 2 and
+      // others
+      StageOnePing(R"({"values": {"0":1}})"),
+      StageOnePing(R"({"values":{"0":1}})", R"(,"x":{"histograms":{"EXPO":1}})"),
+      R"({"ver":1,"x":{"histograms":{"EXPO":{"values":{"0":1}}}},"info":)" + Info() + "}",
+      R"({"ver":2,"histograms":{"BOOL":[0,1,0,1,2,-1,-1.5],"ENUM":[1,2,3],"NOPE":[1.0,2e1]},"info":)" +
+          Info() + "}",
+      R"({"ver":2,"histograms":{"BOOL":[0,1,0,1,2,-1,-1],"ENUM":[0,0,0,0,0,1,2,3,4,5]},"info":)" +
+          Info() + "}",
+      R"({"ver":5,"histograms":{"BOOL":[0,1,0,1,2,-1,-1]},"info":)" + Info() + "}",
+      R"({"ver":3,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info() + "}",
+      R"({"version":4,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info() + "}",
+      R"({"ver":1,"ver":1,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info() + "}",
+      R"({"ver":1,"histograms":{"BOOL":{"values":{"0":1}}}})",
+      R"({"ver":1,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info("") + "}",
+      R"({"ver":1,"histograms":{"BOOL":{"values":{"0":1}}},"info":)" + Info(kGoneRev) + "}");
+  CAPTURE(payload);
+  Checker stage_one, dom;
+  if (payload == StageOnePing(good)) {  // the shape the reader is for is read in stage 1
+    CHECK(stage_one.Check(payload).verdict.valid);
+    CHECK(stage_one.stage_one_count() == 1);
+  }
+  dom.set_stage_one_histograms(false);
+  for (bool convert : {false, true}) {
+    for (bool padded : {true, false}) {
+      CAPTURE(convert, padded);
+      Result a = stage_one.Check(payload, convert, padded), b = dom.Check(payload, convert, padded);
+      CHECK(a.verdict.valid == b.verdict.valid);
+      CHECK(a.verdict.reason == b.verdict.reason);
+      CHECK(WithoutTempDir(a.verdict.detail) == WithoutTempDir(b.verdict.detail));
+      CHECK(a.record.payload == b.record.payload);
+      CHECK(a.record.dimensions.reason == b.record.dimensions.reason);
+      CHECK(a.record.dimensions.app_build_id == b.record.dimensions.app_build_id);
+      CHECK(a.findings.unknown_histograms == b.findings.unknown_histograms);
+      CHECK(a.findings.unconvertible_histograms == b.findings.unconvertible_histograms);
+    }
+  }
+}
+
+TEST_CASE("Statistics and numbers carried through are written as the DOM reads them", "[ping]") {
+  // Python's json.dumps wrote the old store's statistics from floats: 1.0 stays
+  // 1.0, 1e3 becomes 1000.0; the text as sent is not kept. (-0, an integer
+  // to simdjson, becomes 0: the DOM reads that one, see the test above.)
+  Checker checker;
+  Result r = checker.Check(
+      StageOnePing(
+          R"({"values":{"0":1},"sum":1.0,"log_sum":1e3,"log_sum_squares":-0.0,"sum_squares_lo":0.10,"sum_squares_hi":73.310850})"),
+      true);
+  REQUIRE(r.verdict.valid);
+  CHECK(Contains(r.record.payload, ",1.0,1000.0,-0.0,0.1,73.31085]"));
+  CHECK(Contains(
+      r.record.payload,
+      R"("NOT_IN_SPEC":{"range":[1,2.5],"values":{"0":1,"1":10},"sum":1000.0,"log_sum":-0.0})"));
+  CHECK(checker.stage_one_count() == 1);
+}
 
 TEST_CASE("A ver 3 ping's dimensions come from its deviceinfo fields", "[ping]") {
   Checker checker;
