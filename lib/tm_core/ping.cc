@@ -45,7 +45,7 @@ namespace {
 // most): as std::to_chars writes it, kept a double: "3.0" must not come back
 // as the integer 3.
 char* WriteDouble(double x, char* p) {
-  char* end = FormatDouble(x, p);
+  char* end = std::to_chars(p, p + 32, x).ptr;
   if (std::string_view(p, end - p).find_first_of(".eEn") == std::string_view::npos) {
     *end++ = '.';
     *end++ = '0';

@@ -28,13 +28,6 @@ void AppendEscapedLine(std::string_view s, std::string* out);
 // an escape AppendEscapedLine never writes.
 bool UnescapeLine(std::string_view s, std::string* out);
 
-// Writes `x` at `first` exactly as std::to_chars(first, last, x) does (the
-// shortest text that reads back as x, fixed or scientific, whichever is shorter)
-// and returns the end. Needs 32 bytes at `first`. Faster than to_chars for the
-// numbers telemetry is full of (0.0, 73.31085): values from 0.001 to 1e15 whose
-// shortest form has few decimals are found without the shortest-digits search.
-char* FormatDouble(double x, char* first);
-
 // The length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
 size_t Utf8SequenceLength(std::string_view s, size_t i);
 
