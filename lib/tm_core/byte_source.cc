@@ -98,30 +98,24 @@ std::unique_ptr<ByteSource> OpenFileSource(const std::string& path, Status* stat
   return std::make_unique<FdSource>(fd, true);
 }
 
-std::unique_ptr<ByteSource> NewFdSource(int fd) { return std::make_unique<FdSource>(fd, false); }
+std::unique_ptr<ByteSource> NewFdSource(int fd, bool owned) {
+  return std::make_unique<FdSource>(fd, owned);
+}
 
 Status ReadCappedFile(const std::string& path, size_t limit, std::string* data) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT ? Status::NotFound(path) : Status::IoError(path, errno);
+  FdSource source(fd, true);
   data->clear();
   char buf[64 << 10];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::IoError(path, err);
-    }
-    if (n == 0) break;
-    if (data->size() + n > limit) {
-      ::close(fd);
+    size_t n = 0;
+    if (Status s = source.Read(buf, sizeof buf, &n); !s.ok()) return Status::IoError(path + ": " + s.message());
+    if (n == 0) return Status::Ok();
+    if (data->size() + n > limit)
       return Status::Corruption(path + ": larger than " + std::to_string(limit) + " bytes");
-    }
     data->append(buf, n);
   }
-  ::close(fd);
-  return Status::Ok();
 }
 
 }  // namespace tm_core

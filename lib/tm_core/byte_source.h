@@ -30,8 +30,10 @@ std::unique_ptr<ByteSource> OpenFileSource(const std::string& path, Status* stat
 // bytes, so a stray huge file is never read whole.
 Status ReadCappedFile(const std::string& path, size_t limit, std::string* data);
 
-// Reads from a file descriptor that the caller keeps owning.
-std::unique_ptr<ByteSource> NewFdSource(int fd);
+// Reads from a file descriptor, retrying reads that a signal interrupts (not
+// an interrupt of ours: interrupt.h), and closes it at the end when `owned`.
+// Read errors say "read error: <reason>": the caller prefixes the name.
+std::unique_ptr<ByteSource> NewFdSource(int fd, bool owned);
 
 // Hands out `prefix` first, then the rest of `rest`: how a reader gets back
 // the bytes that were read to guess what kind of input this is.

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "tm_core/byte_source.h"
+
 namespace tm_core {
 
 struct Digest::Ctx {
@@ -89,6 +91,7 @@ Status DigestFile(const std::string& path, bool md5, uint64_t part_size, FileDig
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(path, errno);
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto source = NewFdSource(fd, true);
   Digest sha(Digest::Kind::kSha256);
   std::unique_ptr<Digest> whole_md5, part_md5;
   if (md5) whole_md5 = std::make_unique<Digest>(Digest::Kind::kMd5);
@@ -97,18 +100,14 @@ Status DigestFile(const std::string& path, bool md5, uint64_t part_size, FileDig
   uint64_t in_part = 0;
   std::vector<char> buf(256 << 10);
   for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::IoError(path, err);
-    }
+    size_t n = 0;
+    if (Status s = source->Read(buf.data(), buf.size(), &n); !s.ok())
+      return Status::IoError(path + ": " + s.message());
     if (n == 0) break;
     sha.Update(buf.data(), n);
     if (whole_md5) whole_md5->Update(buf.data(), n);
     // Parts need not line up with reads: split the chunk at part boundaries.
-    for (size_t off = 0; part_size > 0 && off < static_cast<size_t>(n);) {
+    for (size_t off = 0; part_size > 0 && off < n;) {
       if (!part_md5) part_md5 = std::make_unique<Digest>(Digest::Kind::kMd5);
       size_t take = std::min<uint64_t>(n - off, part_size - in_part);
       part_md5->Update(buf.data() + off, take);
@@ -122,7 +121,6 @@ Status DigestFile(const std::string& path, bool md5, uint64_t part_size, FileDig
     }
     digests->size += n;
   }
-  ::close(fd);
   if (part_md5) digests->part_md5s.push_back(part_md5->Finish());
   if (part_size > 0 && digests->part_md5s.empty())  // an empty file is one empty part
     digests->part_md5s.push_back(Digest(Digest::Kind::kMd5).Finish());

@@ -50,6 +50,16 @@ CompileOptions TestCompileOptions(const test::TempDir& dir) {
   return options;
 }
 
+// `source` compiled as TestCompileOptions say; the test stops if it fails.
+std::string CompiledJob(const test::TempDir& dir, const std::string& source) {
+  std::string so;
+  bool compiled = false;
+  Status s = CompileJob(source, TestCompileOptions(dir), &so, &compiled);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  return so;
+}
+
 bool HaveCompiler() {
   const char* cxx = std::getenv("CXX");
   std::string command = std::string("command -v ") + (cxx && *cxx ? cxx : "c++") + " > /dev/null";
@@ -207,12 +217,7 @@ struct Fields : tmjob::SumValues {
 };
 TM_JOB(Fields)
 )");
-  CompileOptions options = TestCompileOptions(dir);
-  std::string so;
-  bool compiled = false;
-  Status s = CompileJob(source, options, &so, &compiled);
-  INFO(s.message());
-  REQUIRE(s.ok());
+  const std::string so = CompiledJob(dir, source);
   std::unique_ptr<Job> job;
   REQUIRE(LoadCompiledJob(so, &job).ok());
   CHECK(job->has_reducer());
@@ -268,12 +273,7 @@ struct Hist {
 };
 TM_JOB(Hist)
 )");
-  CompileOptions options = TestCompileOptions(dir);
-  std::string so;
-  bool compiled = false;
-  Status s = CompileJob(source, options, &so, &compiled);
-  INFO(s.message());
-  REQUIRE(s.ok());
+  const std::string so = CompiledJob(dir, source);
   SpecCacheOptions specs;
   specs.url_template = "file://" + dir.path() + "/{rev}.json";
   std::unique_ptr<Job> job;
